@@ -1,0 +1,72 @@
+"""graphmask: Keras model graphs as YAML, with a static mask-propagation checker.
+
+The lint path (``load``, ``check``, ``explain``) never imports TensorFlow;
+``compile`` imports it only when called.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from graphmask.diagnostics import RULES, Diagnostic, Rule, Severity
+from graphmask.spec import Spec
+
+__version__ = "0.1.0"
+
+
+class SpecError(ValueError):
+    """A spec could not be loaded; ``diagnostics`` says why and where."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        first = diagnostics[0] if diagnostics else None
+        where = f"{first.file}:{first.line}:{first.column}: " if first else ""
+        super().__init__(f"{where}{first.code} {first.message}" if first else "invalid spec")
+
+
+def load(path: str | os.PathLike) -> Spec:
+    """Load and validate a spec file; raise ``SpecError`` if it is not valid."""
+    from graphmask.spec import load_file
+
+    result = load_file(path)
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.spec is None or errors:
+        raise SpecError(errors or result.diagnostics)
+    return result.spec
+
+
+def loads(text: str, file: str = "<string>") -> Spec:
+    """Like ``load`` for spec text."""
+    from graphmask.spec import load_text
+
+    result = load_text(text, file)
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.spec is None or errors:
+        raise SpecError(errors or result.diagnostics)
+    return result.spec
+
+
+def check(spec_or_path: Spec | str | os.PathLike) -> list[Diagnostic]:
+    """Every diagnostic for a spec (object or file path), sorted by position."""
+    from graphmask.checker import check_path, check_spec
+
+    if isinstance(spec_or_path, Spec):
+        return check_spec(spec_or_path).diagnostics
+    return check_path(spec_or_path).diagnostics
+
+
+def __getattr__(name: str) -> Any:
+    # Heavy or optional parts are imported on first use only.
+    if name == "compile":
+        from graphmask.keras.compile import compile as compile_spec
+
+        return compile_spec
+    if name == "explain":
+        from graphmask.analysis.masks import explain
+
+        return explain
+    raise AttributeError(f"module 'graphmask' has no attribute {name!r}")
+
+
+__all__ = ["RULES", "Diagnostic", "Rule", "Severity", "Spec", "SpecError", "check", "load", "loads"]

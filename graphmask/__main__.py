@@ -1,0 +1,5 @@
+import sys
+
+from graphmask.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Analyses over a ``SpecGraph``: one module per pass, each returning diagnostics."""

@@ -1,0 +1,225 @@
+"""Structural checks: layer types, constructor args, input counts, refs, reachability.
+
+Codes: GM103 (unknown type), GM104 (bad constructor/call argument),
+GM105 (output index), GM108 (unused node), GM109 (input count).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Mapping
+
+import networkx as nx
+
+from graphmask.analysis.layers import layer_info, nested_layer
+from graphmask.catalog import LayerInfo, load_catalog
+from graphmask.diagnostics import Diagnostic
+from graphmask.graph import Node, SpecGraph
+from graphmask.spec.loader import did_you_mean
+
+# Call parameters that are not tensor inputs of the graph.
+_NON_INPUT_CALL_ARGS = frozenset({"mask", "training", "initial_state", "constants", "return_attention_scores",
+                                  "use_causal_mask", "attention_mask"})
+
+
+def check_structure(g: SpecGraph) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for node in g.layers():
+        diagnostics.extend(_check_layer(g, node))
+    diagnostics.extend(_check_output_indices(g))
+    diagnostics.extend(_check_unused(g))
+    return diagnostics
+
+
+def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
+    if node.layer.share is not None:
+        info = layer_info(g.spec, node.layer_type)
+        if info is not None:
+            yield from _check_inputs(g, node, info)
+        return
+    info = layer_info(g.spec, node.layer_type)
+    if info is None:
+        yield _unknown_type(g, node.layer_type, node.where + ("type",), node.id)
+        return
+    if info.abstract:
+        yield g.diagnostic("GM103", f"`{info.name}` is an abstract base class, not a layer you can use directly",
+                           node.where + ("type",), node=node.id)
+        return
+    yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
+    yield from _check_inputs(g, node, info)
+    yield from _check_call_kwargs(g, node, info)
+
+
+def _unknown_type(g: SpecGraph, type_name: Any, where: tuple, node_id: str) -> Diagnostic:
+    names = set(load_catalog().names()) | set(g.spec.custom_layers)
+    return g.diagnostic(
+        "GM103",
+        f"unknown layer type `{type_name}`{did_you_mean(str(type_name), names)}; "
+        "use a class from keras.layers or declare it under `custom_layers:`",
+        where, node=node_id)
+
+
+def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: tuple, node_id: str) -> Iterator[Diagnostic]:
+    catalog = load_catalog()
+    valid = set(info.args) | (catalog.base_kwargs if info.accepts_var_kwargs else set())
+    for name, value in args.items():
+        if name not in valid:
+            yield g.diagnostic(
+                "GM104", f"`{info.name}` has no argument `{name}`{did_you_mean(name, valid)}",
+                where + (name,), node=node_id, key=True)
+            continue
+        problem = _value_problem(info, name, value)
+        if problem:
+            yield g.diagnostic("GM104", f"`{info.name}({name}=...)`: {problem}", where + (name,), node=node_id)
+    for name, arg in info.args.items():
+        if arg.required and name not in args:
+            yield g.diagnostic("GM104", f"`{info.name}` needs the argument `{name}`",
+                               where if args else where[:-1] + ("type",), node=node_id)
+    for wrapped in _wrapped_args(info):
+        if wrapped in args:
+            yield from _check_nested(g, args[wrapped], where + (wrapped,), node_id)
+
+
+def _wrapped_args(info: LayerInfo) -> tuple[str, ...]:
+    if not info.mask.wraps:
+        return ()
+    return tuple(name for name in (info.mask.wraps, "backward_layer") if name in info.args)
+
+
+def _check_nested(g: SpecGraph, value: Any, where: tuple, node_id: str) -> Iterator[Diagnostic]:
+    nested = nested_layer(value)
+    if nested is None:
+        if value is not None:
+            yield g.diagnostic("GM104", "a wrapped layer is written as a mapping `{type: ..., args: {...}}`",
+                               where, node=node_id)
+        return
+    unknown = set(value) - {"type", "args"}
+    for key in sorted(unknown, key=str):
+        yield g.diagnostic("GM102", f"unknown field `{key}` in a wrapped layer (takes `type` and `args`)",
+                           where + (key,), node=node_id, key=True)
+    type_name, args = nested
+    info = layer_info(g.spec, type_name)
+    if info is None:
+        yield _unknown_type(g, value["type"], where + ("type",), node_id)
+        return
+    yield from _check_args(g, info, args, where + ("args",), node_id)
+
+
+def _value_problem(info: LayerInfo, name: str, value: Any) -> str | None:
+    """Conservative type check: only where the default's type leaves no doubt."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a usable number"
+    arg = info.args[name]
+    default = None if arg.required or getattr(arg, "default_is_repr", False) else arg.default
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            return f"expects true or false, got {value!r}"
+    elif isinstance(default, (int, float)) and default is not None:
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        numeric_list = isinstance(value, list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        if not (numeric or numeric_list or value is None):
+            return f"expects a number, got {value!r}"
+    return None
+
+
+def _input_count(node: Node, info: LayerInfo) -> tuple[int, list[str]]:
+    """Number of tensor inputs, and keyword slots the layer does not have."""
+    count, unknown = 0, []
+    for binding in node.bindings:
+        if isinstance(binding.slot, int):
+            count += 1
+            continue
+        keyword = binding.slot.split("[", 1)[0]
+        if info.call_args and keyword not in info.call_args and info.category != "custom":
+            unknown.append(keyword)
+        elif keyword not in _NON_INPUT_CALL_ARGS and not keyword.endswith("_mask"):
+            count += 1
+    return count, unknown
+
+
+def _check_inputs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnostic]:
+    count, unknown = _input_count(node, info)
+    where = node.where + ("inputs",)
+    for keyword in unknown:
+        takes = ", ".join(a for a in info.call_args if a not in ("training", "mask"))
+        yield g.diagnostic("GM109", f"`{info.name}` takes no input `{keyword}` (its call takes: {takes})",
+                           where + (keyword,), node=node.id, key=True)
+    if unknown or not node.bindings:
+        return
+    low, high = info.min_inputs, info.max_inputs
+    if count < low or (high is not None and count > high):
+        expected = (f"{low}" if low == high else f"{low} to {high}" if high is not None else f"at least {low}")
+        where = where if g.spec.source and g.spec.source.exists(where) else node.where + ("id",)
+        yield g.diagnostic("GM109", f"`{info.name}` takes {expected} input{'s' if high != 1 else ''}, "
+                           f"`{node.id}` gives it {count}", where, node=node.id)
+
+
+def _check_call_kwargs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnostic]:
+    if not info.call_args or info.category == "custom":
+        return
+    for name in node.call_kwargs:
+        if name not in info.call_args:
+            takes = ", ".join(info.call_args)
+            yield g.diagnostic("GM104", f"`{info.name}.call` has no argument `{name}`"
+                               f"{did_you_mean(name, set(info.call_args))} (it takes: {takes})",
+                               node.where + ("call", name), node=node.id, key=True)
+
+
+def output_count(g: SpecGraph, node: Node) -> int | None:
+    """How many tensors a node outputs, or None when its type is unknown."""
+    if node.kind == "input":
+        return 1
+    info = layer_info(g.spec, node.layer_type)
+    if info is None:
+        return None
+    inner = _inner(g, info, node.args)
+    try:
+        resolved = info.mask_for(node.args, node.call_kwargs, inner_args=inner[1] if inner else None,
+                                 inner=inner[0] if inner else None)
+    except (TypeError, ValueError, KeyError):
+        return None
+    return resolved.n_outputs
+
+
+def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo, Mapping] | None:
+    if not info.mask.wraps:
+        return None
+    nested = nested_layer(args.get(info.mask.wraps))
+    if nested is None:
+        return None
+    inner_info = layer_info(g.spec, nested[0])
+    return (inner_info, nested[1]) if inner_info is not None else None
+
+
+def _check_output_indices(g: SpecGraph) -> Iterator[Diagnostic]:
+    consumers = [(n.id, b) for n in g.nodes.values() for b in n.bindings] + [(None, b) for _, b in g.outputs]
+    counts: dict[str, int | None] = {}
+    for consumer, binding in consumers:
+        producer = g.nodes[binding.node]
+        if binding.node not in counts:
+            counts[binding.node] = output_count(g, producer)
+        n = counts[binding.node]
+        if n is None:
+            continue
+        if binding.index is not None and binding.index >= n:
+            yield g.diagnostic(
+                "GM105", f"`{binding.ref}`: `{binding.node}` has {n} output{'s' if n != 1 else ''} "
+                f"(indices 0..{n - 1})", binding.where, node=consumer)
+        elif binding.index is None and n > 1:
+            yield g.diagnostic(
+                "GM105", f"`{binding.node}` has {n} outputs; refer to one of them as "
+                f"`{binding.node}[0]` .. `{binding.node}[{n - 1}]`", binding.where, node=consumer)
+
+
+def _check_unused(g: SpecGraph) -> Iterator[Diagnostic]:
+    needed: set[str] = set()
+    for _, binding in g.outputs:
+        needed.add(binding.node)
+        needed |= nx.ancestors(g.graph, binding.node)
+    for node in g.nodes.values():
+        if node.id in needed:
+            continue
+        what = "input" if node.kind == "input" else "layer"
+        yield g.diagnostic("GM108", f"{what} `{node.id}` is not used by any output", node.where + (() if node.kind == "input" else ("id",)),
+                           node=node.id, key=node.kind == "input")

@@ -1,0 +1,82 @@
+"""The check pipeline: text -> spec -> graph -> analyses -> diagnostics.
+
+Each pass is a function ``SpecGraph -> list[Diagnostic]``; ``PASSES`` lists
+them in order. Suppressions (`ignore:` on a node) are applied last, and a
+suppression that matched nothing is itself reported (GM901).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from graphmask.analysis.structure import check_structure
+from graphmask.diagnostics import Diagnostic
+from graphmask.graph import SpecGraph, build_graph
+from graphmask.spec import Limits, Spec, load_file, load_text
+
+Pass = Callable[[SpecGraph], list[Diagnostic]]
+
+
+def _mask_passes() -> list[Pass]:
+    try:
+        from graphmask.analysis.masks import check_masks
+    except ImportError:  # the mask pass is optional while it is being built
+        return []
+    return [check_masks]
+
+
+PASSES: list[Pass] = [check_structure, *_mask_passes()]
+
+
+@dataclass
+class CheckResult:
+    file: str
+    spec: Spec | None
+    graph: SpecGraph | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagnostic] | None = None) -> CheckResult:
+    """Run every pass over an already-loaded spec."""
+    diagnostics = list(load_diagnostics or [])
+    graph, found = build_graph(spec)
+    diagnostics.extend(found)
+    if graph.acyclic:
+        for run_pass in PASSES:
+            diagnostics.extend(run_pass(graph))
+    diagnostics = apply_suppressions(graph, diagnostics)
+    return CheckResult(file or spec.file, spec, graph, sorted(diagnostics, key=Diagnostic.sort_key))
+
+
+def check_path(path: str | os.PathLike, limits: Limits = Limits()) -> CheckResult:
+    loaded = load_file(path, limits)
+    if loaded.spec is None:
+        return CheckResult(os.fspath(path), None, None, sorted(loaded.diagnostics, key=Diagnostic.sort_key))
+    return check_spec(loaded.spec, os.fspath(path), loaded.diagnostics)
+
+
+def check_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> CheckResult:
+    loaded = load_text(text, file, limits)
+    if loaded.spec is None:
+        return CheckResult(file, None, None, sorted(loaded.diagnostics, key=Diagnostic.sort_key))
+    return check_spec(loaded.spec, file, loaded.diagnostics)
+
+
+def apply_suppressions(graph: SpecGraph, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    used: set[tuple[str, str]] = set()
+    kept = []
+    for d in diagnostics:
+        node = graph.nodes.get(d.node) if d.node else None
+        if node is not None and d.code in node.ignored:
+            used.add((node.id, d.code))
+            continue
+        kept.append(d)
+    for node in graph.layers():
+        for i, code in enumerate(node.layer.ignore):
+            if (node.id, code) not in used:
+                kept.append(graph.diagnostic(
+                    "GM901", f"`ignore: {code}` on `{node.id}` suppresses nothing", node.where + ("ignore", i),
+                    node=node.id))
+    return kept

@@ -1,0 +1,1 @@
+"""One module per subcommand: ``register(subparsers) -> parser`` and ``run(args) -> int``."""

@@ -1,0 +1,200 @@
+"""The spec format, version 1, as pydantic models.
+
+These models are the public contract of the YAML format and the source of
+``graphmask schema``. They validate shape and types only; whether a layer
+type or argument exists is the structure pass's job (it needs the catalog).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+\])?$"
+CODE_PATTERN = r"^GM[0-9]{3}$"
+_REF_RE = re.compile(r"^(?P<node>[A-Za-z_][A-Za-z0-9_]*)(\[(?P<index>[0-9]+)\])?$")
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
+Ref = Annotated[str, StringConstraints(pattern=REF_PATTERN, max_length=220)]
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+
+DType = Literal[
+    "float16", "bfloat16", "float32", "float64",
+    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "bool", "string",
+]
+
+
+def parse_ref(ref: str) -> tuple[str, int | None]:
+    """Split ``"lstm[1]"`` into ``("lstm", 1)`` and ``"x"`` into ``("x", None)``."""
+    match = _REF_RE.match(ref)
+    if match is None:
+        raise ValueError(f"not a reference: {ref!r}")
+    index = match.group("index")
+    return match.group("node"), (int(index) if index is not None else None)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class InputSpec(_Strict):
+    """A model input: one tensor, per-sample shape without the batch axis."""
+
+    shape: list[Annotated[int, Field(ge=1)] | None] = Field(
+        description="per-sample shape (no batch axis); null = any length"
+    )
+    dtype: DType = "float32"
+    pad_value: Union[int, float, None] = Field(
+        default=None, description="declares that this input is padded with this value"
+    )
+    padding: Literal["post", "pre"] = Field(
+        default="post", description="which side of the sequence the padding is on"
+    )
+
+    @field_validator("pad_value")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("pad_value must be a finite number")
+        return value
+
+
+class MaskDeclaration(_Strict):
+    """How a custom layer treats masks, for static analysis.
+
+    Mirrors what Keras looks at: ``supports_masking`` (an incoming mask is
+    accepted rather than dropped with a warning; Keras 3 sets it to True
+    when ``compute_mask`` is overridden), whether ``call`` reads the mask,
+    and what ``compute_mask`` returns.
+    """
+
+    supports_masking: bool = False
+    consumes: bool = Field(default=False, description="call() reads the mask")
+    output: Literal["same", "none", "generated", "custom"] | None = Field(
+        default=None,
+        description=(
+            "output mask (default: same if supports_masking else none): "
+            "same = input mask passed through; none = no mask; "
+            "generated = a new mask computed from the input values; "
+            "custom = a different mask derived from the input mask (e.g. split or reshaped time axis)"
+        ),
+    )
+    outputs: Annotated[int, Field(ge=1, le=64)] = Field(
+        default=1, description="number of output tensors (each gets the output mask)"
+    )
+
+
+class CustomLayerSpec(_Strict):
+    import_: str = Field(
+        alias="import",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$",
+        description="`package.module:ClassName`; imported only by compile/run, and only when allowed",
+    )
+    mask: MaskDeclaration = Field(default_factory=MaskDeclaration)
+    args: list[Id] | None = Field(
+        default=None, description="constructor argument names, to check layer args (optional)"
+    )
+    inputs: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="number of tensor inputs (optional)"
+    )
+
+
+InputsField = Union[Ref, list[Ref], dict[Id, Union[Ref, list[Ref]]]]
+
+
+class LayerSpec(_Strict):
+    """One node of the graph: a layer call."""
+
+    id: Id
+    type: str | None = Field(default=None, description="class name in keras.layers, or a custom layer name")
+    args: dict[str, Any] = Field(default_factory=dict, description="constructor keyword arguments")
+    inputs: InputsField | None = Field(
+        default=None,
+        description="a ref, a list of refs, or a mapping of call keyword -> ref; "
+        "omitted = the previous layer's output",
+    )
+    call: dict[Id, Any] = Field(default_factory=dict, description="extra keyword arguments for the call")
+    share: Id | None = Field(default=None, description="reuse the layer instance (weights) of another node")
+    ignore: list[Code] = Field(default_factory=list, description="diagnostic codes suppressed on this node")
+
+    @model_validator(mode="after")
+    def _type_or_share(self) -> LayerSpec:
+        if self.share is None and self.type is None:
+            raise ValueError("a layer needs `type` (or `share` to reuse another node's layer)")
+        if self.share is not None and (self.type is not None or self.args):
+            raise ValueError("a `share` node reuses another layer: it takes no `type` or `args`")
+        return self
+
+    def input_bindings(self) -> list[tuple[str | int, str]]:
+        """The explicit inputs as ``(slot, ref)``: slot is a position or a call keyword."""
+        if self.inputs is None:
+            return []
+        if isinstance(self.inputs, str):
+            return [(0, self.inputs)]
+        if isinstance(self.inputs, list):
+            return list(enumerate(self.inputs))
+        bindings: list[tuple[str | int, str]] = []
+        for keyword, refs in self.inputs.items():
+            if isinstance(refs, str):
+                bindings.append((keyword, refs))
+            else:
+                bindings.extend((f"{keyword}[{i}]", r) for i, r in enumerate(refs))
+        return bindings
+
+
+class Spec(_Strict):
+    """A whole model: inputs, layers (in order), outputs."""
+
+    graphmask: Literal[1] = Field(description="format version")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: str | None = None
+    inputs: Annotated[dict[Id, InputSpec], Field(min_length=1)]
+    layers: Annotated[list[LayerSpec], Field(min_length=1)]
+    outputs: Union[Annotated[list[Ref], Field(min_length=1)], Annotated[dict[Id, Ref], Field(min_length=1)]]
+    custom_layers: dict[Id, CustomLayerSpec] = Field(default_factory=dict)
+
+    _source: Any = PrivateAttr(default=None)
+    # ids of layers dropped because they failed validation (already reported)
+    _invalid_ids: frozenset = PrivateAttr(default=frozenset())
+    # index in the YAML `layers:` list of each entry of `self.layers`
+    _layer_lines: tuple = PrivateAttr(default=None)
+
+    @property
+    def source(self):
+        """The ``SourceMap`` of the file this spec was read from (or None)."""
+        return self._source
+
+    @property
+    def file(self) -> str:
+        return self._source.file if self._source is not None else "<string>"
+
+    @property
+    def invalid_ids(self) -> frozenset:
+        return self._invalid_ids
+
+    def yaml_index(self, position: int) -> int:
+        """Index in the YAML ``layers:`` list of ``self.layers[position]``."""
+        return position if self._layer_lines is None else self._layer_lines[position]
+
+    def output_refs(self) -> list[tuple[str, str]]:
+        """``(output name, ref)`` pairs; list outputs are named by their ref."""
+        if isinstance(self.outputs, dict):
+            return list(self.outputs.items())
+        return [(ref, ref) for ref in self.outputs]
+
+
+def known_fields(model: type[BaseModel]) -> list[str]:
+    """Field names as written in YAML (aliases where set)."""
+    return [f.alias or name for name, f in model.model_fields.items()]
