@@ -1,0 +1,554 @@
+"""Keras layer knowledge, as data.
+
+This package never imports TensorFlow or Keras.  ``layers.json`` is generated
+from the installed Keras by ``python -m graphmask.catalog.generate`` (which
+does import Keras) and is checked in; this module only reads it.
+
+Public API::
+
+    from graphmask.catalog import load_catalog, Catalog, LayerInfo, ArgInfo
+    cat = load_catalog()
+    cat.keras_version            # "3.15.1"
+    info = cat.get("LSTM")       # LayerInfo | None
+    rm = info.mask_for({"units": 4, "return_sequences": True}, {})
+    rm.supports_masking, rm.consumes, rm.output, rm.n_outputs, rm.output_masks
+
+Mask vocabulary
+===============
+
+A layer's mask behaviour is a :class:`MaskRule`:
+
+``meaningful`` (bool)
+    False for layers where Keras masks make no sense (image, preprocessing,
+    2-D/3-D conv/pooling...).  They still have an entry and the other fields
+    are still what Keras does.
+``supports_masking`` (bool)
+    Value of ``layer.supports_masking`` with the layer's default arguments
+    (overrides make it arg-dependent, e.g. Embedding: ``mask_zero``).
+    When False and the *first positional argument* of the call (or an
+    explicit ``mask=`` kwarg) carries a mask, Keras warns "... does not
+    support masking and will therefore destroy the mask information" and the
+    output gets no mask.
+``consumes`` (bool)
+    The layer actually reads the mask in its computation (RNNs skip masked
+    steps, attention masks keys/queries, GlobalAveragePooling1D averages only
+    valid steps, Softmax/BatchNormalization use it...).
+``output`` (str) -- kind of the output mask, one of :data:`OUTPUT_KINDS`:
+
+    ``none``       no mask on the output.
+    ``same``       the incoming mask of the first positional input, unchanged.
+    ``generated``  a new mask computed from the input *values* (Embedding with
+                   mask_zero: ``ids != 0``; Masking: ``any(x != mask_value,
+                   axis=-1)``).  The incoming mask is ignored.
+    ``merge_or``   list input; if *every* input is masked, the element-wise OR
+                   of the masks; if any input is unmasked, no mask.
+                   (Add/Subtract/Multiply/Average/Maximum/Minimum.)
+    ``concat``     Concatenate: no mask if all inputs unmasked; otherwise each
+                   unmasked input counts as all-valid, masks are broadcast to
+                   the inputs' shapes, concatenated along ``axis`` and reduced
+                   with ``any(axis=-1)``.  Along the time axis this is the
+                   concatenation of the time masks; along the feature axis
+                   (default ``axis=-1``) it is the OR of the masks, where an
+                   unmasked input makes the result all-True.
+    ``query``      attention: the mask of the query (first) input.
+    ``custom``     computed by user code (Lambda ``mask=``, custom layers):
+                   present but not statically known.
+
+``n_outputs`` (int) and ``output_masks`` (list[str] | None)
+    Number of output tensors and the kind of each one.  When
+    ``output_masks`` is None, output 0 has kind ``output`` and the others
+    ``none``.
+``overrides``
+    Ordered list of ``{"when": {...}, "when_call": {...}, <fields>}``.  Each
+    entry whose conditions all match replaces the given fields (later entries
+    win).  ``when`` is matched against the effective constructor args (user
+    args merged over defaults); a key ``"layer.<arg>"`` refers to the wrapped
+    layer's args (Bidirectional), supplied via ``mask_for(inner_args=...)``.
+    ``when_call`` is matched against the call kwargs (merged over the call
+    defaults, e.g. ``use_causal_mask``, ``return_attention_scores``).
+    Condition values: a bool matches by truthiness (Keras tests
+    ``if self.return_sequences``); ``{"in": [...]}`` membership;
+    ``{"not": v}`` negation; anything else equality.
+    Besides the MaskRule fields an override may set ``n_states_from_inner``
+    (Bidirectional with return_state: add ``2 * inner n_states`` outputs).
+``n_states`` (int)
+    Number of state tensors of an RNN (LSTM 2, GRU/SimpleRNN 1); used for
+    ``return_state``.
+``wraps`` (str | None)
+    Constructor arg holding a wrapped layer (TimeDistributed/Bidirectional).
+``source``
+    ``"experiment"`` (behaviour observed by calling real Keras in
+    ``generate``), ``"static"`` (from the class: supports_masking of an
+    instance, compute_mask overridden, call() has a mask arg) or
+    ``"curated"`` (hand rule in ``mask_rules.py``, cross-checked where
+    possible).
+
+``from_declaration`` builds a MaskRule from the user-facing custom-layer
+declaration ``{supports_masking, consumes, output: same|none|generated|custom,
+outputs}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+__all__ = [
+    "ArgInfo",
+    "Catalog",
+    "LayerInfo",
+    "MaskRule",
+    "OUTPUT_KINDS",
+    "DECLARATION_OUTPUT_KINDS",
+    "CATEGORIES",
+    "ResolvedMask",
+    "load_catalog",
+    "matches",
+]
+
+OUTPUT_KINDS: tuple[str, ...] = (
+    "none",
+    "same",
+    "generated",
+    "merge_or",
+    "concat",
+    "query",
+    "custom",
+)
+DECLARATION_OUTPUT_KINDS: tuple[str, ...] = ("same", "none", "generated", "custom")
+
+CATEGORIES: tuple[str, ...] = (
+    "core",
+    "embedding",
+    "masking",
+    "rnn",
+    "rnn_cell",
+    "wrapper",
+    "merge",
+    "attention",
+    "conv",
+    "pooling",
+    "reshaping",
+    "normalization",
+    "regularization",
+    "activation",
+    "preprocessing",
+    "image_augmentation",
+    "other",
+)
+
+_MISSING = object()
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def matches(expected: Any, actual: Any) -> bool:
+    """Match one condition value (see module docstring)."""
+    if isinstance(expected, bool):
+        try:
+            return bool(actual) == expected
+        except Exception:  # pragma: no cover - weird user values
+            return False
+    if isinstance(expected, Mapping):
+        if "in" in expected:
+            return any(_eq(actual, v) for v in expected["in"])
+        if "not" in expected:
+            return not matches(expected["not"], actual)
+    return _eq(actual, expected)
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_eq(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+@dataclass(frozen=True)
+class ArgInfo:
+    name: str
+    required: bool
+    default: object = None  # JSON value, or a repr string when default_is_repr
+    default_is_repr: bool = False
+    positional: bool = True  # may be passed positionally
+    inherited: bool = False  # accepted via **kwargs by an intermediate base class
+
+    @classmethod
+    def from_json(cls, name: str, d: Mapping[str, Any]) -> "ArgInfo":
+        return cls(
+            name=name,
+            required=bool(d.get("required", False)),
+            default=_freeze(d.get("default")),
+            default_is_repr=bool(d.get("default_is_repr", False)),
+            positional=bool(d.get("positional", True)),
+            inherited=bool(d.get("inherited", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedMask:
+    """Mask behaviour of one layer call with concrete args."""
+
+    meaningful: bool
+    supports_masking: bool
+    consumes: bool
+    output: str
+    n_outputs: int
+    output_masks: tuple[str, ...]  # kind per output tensor, len == n_outputs
+    source: str = "static"
+
+    @property
+    def warns_on_masked_input(self) -> bool:
+        """True if a masked first input triggers Keras' 'destroy the mask' warning."""
+        return not self.supports_masking
+
+
+_RULE_FIELDS = (
+    "meaningful",
+    "supports_masking",
+    "consumes",
+    "output",
+    "n_outputs",
+    "output_masks",
+)
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    meaningful: bool = True
+    supports_masking: bool = False
+    consumes: bool = False
+    output: str = "none"
+    n_outputs: int = 1
+    output_masks: tuple[str, ...] | None = None
+    overrides: tuple[Mapping[str, Any], ...] = ()
+    n_states: int = 0
+    wraps: str | None = None
+    source: str = "static"
+    notes: str = ""
+    facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "MaskRule":
+        om = d.get("output_masks")
+        return cls(
+            meaningful=bool(d.get("meaningful", True)),
+            supports_masking=bool(d.get("supports_masking", False)),
+            consumes=bool(d.get("consumes", False)),
+            output=str(d.get("output", "none")),
+            n_outputs=int(d.get("n_outputs", 1)),
+            output_masks=None if om is None else tuple(om),
+            overrides=tuple(_freeze(dict(o)) for o in d.get("overrides", ())),
+            n_states=int(d.get("n_states", 0)),
+            wraps=d.get("wraps"),
+            source=str(d.get("source", "static")),
+            notes=str(d.get("notes", "")),
+            facts=_freeze(dict(d.get("facts", {}))),
+        )
+
+    @classmethod
+    def from_declaration(cls, d: Mapping[str, Any]) -> "MaskRule":
+        """Build from a spec ``custom_layers.<Name>.mask`` declaration.
+
+        Keys: ``supports_masking`` (bool, default False like a plain
+        ``keras.layers.Layer``), ``consumes`` (bool, default False),
+        ``output`` (same|none|generated|custom; default ``same`` if
+        supports_masking else ``none``), ``outputs`` (int >= 1, default 1).
+        With several outputs and output ``custom``/``same``/``generated``
+        every output gets that kind (Keras' compute_mask may return a list).
+        """
+        if not isinstance(d, Mapping):
+            raise TypeError(f"mask declaration must be a mapping, got {type(d).__name__}")
+        unknown = set(d) - {"supports_masking", "consumes", "output", "outputs"}
+        if unknown:
+            raise ValueError(f"unknown mask declaration keys: {sorted(unknown)}")
+        sm = d.get("supports_masking", False)
+        if not isinstance(sm, bool):
+            raise ValueError("mask.supports_masking must be a bool")
+        consumes = d.get("consumes", False)
+        if not isinstance(consumes, bool):
+            raise ValueError("mask.consumes must be a bool")
+        output = d.get("output", "same" if sm else "none")
+        if output not in DECLARATION_OUTPUT_KINDS:
+            raise ValueError(
+                f"mask.output must be one of {list(DECLARATION_OUTPUT_KINDS)}, got {output!r}"
+            )
+        n = d.get("outputs", 1)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError("mask.outputs must be an int >= 1")
+        if not sm and output in ("same",):
+            # Keras never calls compute_mask when supports_masking is False.
+            output = "none"
+        return cls(
+            meaningful=True,
+            supports_masking=sm,
+            consumes=consumes,
+            output=output,
+            n_outputs=n,
+            output_masks=tuple([output] * n) if n > 1 else None,
+            source="declared",
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "meaningful": self.meaningful,
+            "supports_masking": self.supports_masking,
+            "consumes": self.consumes,
+            "output": self.output,
+            "n_outputs": self.n_outputs,
+            "output_masks": None if self.output_masks is None else list(self.output_masks),
+            "overrides": [_thaw(o) for o in self.overrides],
+            "n_states": self.n_states,
+            "wraps": self.wraps,
+            "source": self.source,
+            "notes": self.notes,
+            "facts": _thaw(self.facts),
+        }
+
+    # ---------------------------------------------------------------- resolve
+    def resolve(
+        self,
+        args: Mapping[str, Any] | None = None,
+        call_kwargs: Mapping[str, Any] | None = None,
+        inner_args: Mapping[str, Any] | None = None,
+        inner: "ResolvedMask | MaskRule | None" = None,
+    ) -> ResolvedMask:
+        """Apply overrides.
+
+        ``args``: effective constructor args (defaults already merged in, see
+        :meth:`LayerInfo.mask_for`).  ``call_kwargs``: effective call kwargs.
+        ``inner_args``: the wrapped layer's effective args (for ``layer.X``
+        conditions).  ``inner``: the wrapped layer's rule (n_states).
+        """
+        args = args or {}
+        call_kwargs = call_kwargs or {}
+        inner_args = inner_args or {}
+        vals: dict[str, Any] = {f: getattr(self, f) for f in _RULE_FIELDS}
+        extra_states = 0
+        for ov in self.overrides:
+            if not _cond_ok(ov.get("when"), args, inner_args):
+                continue
+            if not _cond_ok(ov.get("when_call"), call_kwargs, {}):
+                continue
+            for k, v in ov.items():
+                if k in ("when", "when_call", "comment"):
+                    continue
+                if k == "n_states_from_inner":
+                    extra_states = int(v)
+                    continue
+                vals[k] = tuple(v) if isinstance(v, (list, tuple)) else v
+        n = int(vals["n_outputs"])
+        om = vals["output_masks"]
+        if extra_states:
+            inner_states = 0
+            if isinstance(inner, MaskRule):
+                inner_states = inner.n_states
+            elif isinstance(inner, ResolvedMask):
+                inner_states = max(0, inner.n_outputs - 1)
+            n += extra_states * inner_states
+        if om is None:
+            om = (vals["output"],) + ("none",) * (n - 1)
+        else:
+            om = tuple(om)
+            if len(om) < n:
+                om = om + ("none",) * (n - len(om))
+            om = om[:n]
+        if not vals["supports_masking"] and vals["output"] != "generated":
+            # Keras skips compute_mask entirely; masks only appear if call()
+            # sets them itself (kept as declared by the rule).
+            pass
+        return ResolvedMask(
+            meaningful=bool(vals["meaningful"]),
+            supports_masking=bool(vals["supports_masking"]),
+            consumes=bool(vals["consumes"]),
+            output=str(vals["output"]),
+            n_outputs=n,
+            output_masks=om,
+            source=self.source,
+        )
+
+
+def _cond_ok(
+    cond: Mapping[str, Any] | None, values: Mapping[str, Any], inner: Mapping[str, Any]
+) -> bool:
+    if not cond:
+        return True
+    for key, expected in cond.items():
+        if key.startswith("layer."):
+            actual = inner.get(key[len("layer."):], _MISSING)
+        else:
+            actual = values.get(key, _MISSING)
+        if actual is _MISSING:
+            actual = None
+        if not matches(expected, actual):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    alias_of: str | None
+    category: str
+    args: Mapping[str, ArgInfo]
+    accepts_var_kwargs: bool
+    call_args: tuple[str, ...]
+    min_inputs: int
+    max_inputs: int | None
+    mask: MaskRule
+    module: str = ""
+    input_mode: str = "single"  # "single" | "list" | "args"
+    call_defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    abstract: bool = False  # base classes (Layer, Wrapper, RNN needs a cell...)
+    notes: str = ""
+
+    @classmethod
+    def from_json(cls, name: str, d: Mapping[str, Any]) -> "LayerInfo":
+        return cls(
+            name=name,
+            alias_of=d.get("alias_of"),
+            category=d["category"],
+            args=MappingProxyType(
+                {k: ArgInfo.from_json(k, v) for k, v in d.get("args", {}).items()}
+            ),
+            accepts_var_kwargs=bool(d.get("accepts_var_kwargs", False)),
+            call_args=tuple(d.get("call_args", ())),
+            min_inputs=int(d.get("min_inputs", 1)),
+            max_inputs=d.get("max_inputs", 1),
+            mask=MaskRule.from_json(d.get("mask", {})),
+            module=d.get("module", ""),
+            input_mode=d.get("input_mode", "single"),
+            call_defaults=_freeze(dict(d.get("call_defaults", {}))),
+            abstract=bool(d.get("abstract", False)),
+            notes=d.get("notes", ""),
+        )
+
+    def arg_default(self, name: str) -> object:
+        """Default of constructor arg ``name`` (KeyError if unknown or required)."""
+        a = self.args.get(name)
+        if a is None:
+            raise KeyError(f"{self.name} has no constructor argument {name!r}")
+        if a.required:
+            raise KeyError(f"{self.name} argument {name!r} is required (no default)")
+        return a.default
+
+    def effective_args(self, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        eff = {k: a.default for k, a in self.args.items() if not a.required}
+        eff.update(args or {})
+        return eff
+
+    def effective_call_kwargs(self, call_kwargs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        eff = dict(self.call_defaults)
+        eff.update(call_kwargs or {})
+        return eff
+
+    def mask_for(
+        self,
+        args: Mapping[str, Any] | None = None,
+        call_kwargs: Mapping[str, Any] | None = None,
+        inner_args: Mapping[str, Any] | None = None,
+        inner: "LayerInfo | ResolvedMask | MaskRule | None" = None,
+    ) -> ResolvedMask:
+        """Resolve the mask rule for user ``args`` and ``call_kwargs``.
+
+        Defaults are merged in here.  For wrappers pass the wrapped layer's
+        user args as ``inner_args`` and its LayerInfo (or resolved rule) as
+        ``inner``; for TimeDistributed the result's ``consumes`` is the inner
+        layer's (Keras passes the per-step mask to the inner call if it has a
+        ``mask`` parameter).
+        """
+        inner_eff: Mapping[str, Any] = inner_args or {}
+        inner_rule: ResolvedMask | MaskRule | None = None
+        if isinstance(inner, LayerInfo):
+            inner_eff = inner.effective_args(inner_args)
+            inner_rule = inner.mask
+        elif inner is not None:
+            inner_rule = inner
+        rm = self.mask.resolve(
+            self.effective_args(args),
+            self.effective_call_kwargs(call_kwargs),
+            inner_eff,
+            inner_rule,
+        )
+        if self.mask.wraps and self.name in ("TimeDistributed",) and isinstance(inner, LayerInfo):
+            consumes = "mask" in inner.call_args and inner.mask_for(inner_args).consumes
+            rm = ResolvedMask(**{**rm.__dict__, "consumes": consumes})
+        return rm
+
+    @property
+    def canonical(self) -> str:
+        return self.alias_of or self.name
+
+
+class Catalog:
+    """Read-only view of ``layers.json``."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = data
+        self.keras_version: str = data["keras_version"]
+        self.format: int = int(data.get("format", 1))
+        self.base_kwargs: frozenset[str] = frozenset(data.get("base_kwargs", ()))
+        self.semantics: Mapping[str, Any] = _freeze(dict(data.get("semantics", {})))
+        self._layers: dict[str, LayerInfo] = {
+            name: LayerInfo.from_json(name, d) for name, d in data["layers"].items()
+        }
+
+    def get(self, name: str) -> LayerInfo | None:
+        return self._layers.get(name)
+
+    def __getitem__(self, name: str) -> LayerInfo:
+        return self._layers[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._layers
+
+    def __iter__(self):
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def names(self) -> list[str]:
+        return sorted(self._layers)
+
+    def layers(self) -> Iterable[LayerInfo]:
+        return (self._layers[n] for n in self.names())
+
+    def by_category(self, category: str) -> list[LayerInfo]:
+        return [i for i in self.layers() if i.category == category]
+
+    def valid_kwargs(self, name: str) -> frozenset[str]:
+        """All constructor kwargs accepted by layer ``name``."""
+        info = self._layers[name]
+        names = set(info.args)
+        if info.accepts_var_kwargs:
+            names |= self.base_kwargs
+        return frozenset(names)
+
+
+def _read_json() -> dict[str, Any]:
+    text = resources.files(__name__).joinpath("layers.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@functools.lru_cache(maxsize=None)
+def load_catalog() -> Catalog:
+    return Catalog(_read_json())

@@ -1,0 +1,355 @@
+"""Generate ``graphmask/catalog/layers.json`` from the installed Keras.
+
+    python -m graphmask.catalog.generate           # rewrite layers.json
+    python -m graphmask.catalog.generate --check   # exit 1 + diff summary if stale
+    python -m graphmask.catalog.generate --stdout  # print instead of writing
+
+This is the only module of graphmask.catalog that imports Keras.  It
+combines
+
+* static facts read off each public class in ``keras.layers`` (constructor
+  and call signatures, ``supports_masking`` of an instance, whether
+  ``compute_mask`` is overridden, whether ``call`` takes ``mask``),
+* experiments (``graphmask.catalog.probe``): every layer is called eagerly on
+  masked inputs and the warning / output masks / whether the mask changes the
+  output values are recorded, and
+* the curated rules of ``mask_rules.py``, which are cross-checked against
+  the experiments (a disagreement fails generation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import inspect
+import json
+import math
+import os
+import re
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from graphmask.catalog import mask_rules as R  # noqa: E402
+
+DATA_FILE = Path(__file__).with_name("layers.json")
+FORMAT = 1
+
+
+# --------------------------------------------------------------------- utils
+def _jsonable(value: Any) -> tuple[Any, bool]:
+    """Return (json_value, is_repr)."""
+    if isinstance(value, tuple):
+        value = list(value)
+    try:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError
+        text = json.dumps(value, sort_keys=True, allow_nan=False)
+        return json.loads(text), False
+    except (TypeError, ValueError):
+        r = repr(value)
+        r = re.sub(r" at 0x[0-9a-fA-F]+", "", r)
+        return r, True
+
+
+def _public_layer_classes():
+    import keras
+    from keras.src.layers.layer import Layer
+
+    out = {}
+    for name in dir(keras.layers):
+        obj = getattr(keras.layers, name)
+        if inspect.isclass(obj) and issubclass(obj, Layer):
+            out[name] = obj
+    return out
+
+
+def _alias_of(name: str, cls, classes: dict) -> str | None:
+    if cls.__name__ == name:
+        return None
+    if classes.get(cls.__name__) is cls:
+        return cls.__name__
+    return None
+
+
+def _category(name: str, cls) -> str:
+    if name in R.CATEGORY_BY_NAME:
+        return R.CATEGORY_BY_NAME[name]
+    canon = cls.__name__
+    if canon in R.CATEGORY_BY_NAME:
+        return R.CATEGORY_BY_NAME[canon]
+    mod = cls.__module__
+    prefix = "keras.src.layers."
+    if mod.startswith(prefix):
+        rel = mod[len(prefix):]
+        for p, cat in R.CATEGORY_BY_MODULE:
+            if rel.startswith(p):
+                return cat
+    return "other"
+
+
+def _super_init_keywords(klass) -> set[str]:
+    """Keyword names passed explicitly in ``super().__init__(...)`` of klass.__init__."""
+    try:
+        src = textwrap.dedent(inspect.getsource(klass.__init__))
+        tree = ast.parse(src)
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "__init__"
+        ):
+            for kw in node.keywords:
+                if kw.arg is not None:
+                    names.add(kw.arg)
+    return names
+
+
+def _kwargs_popped(func) -> set[str]:
+    """Names popped from **kwargs (``kwargs.pop("x", ...)``) in a function."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("pop", "get")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "kwargs"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+def base_kwargs() -> list[str]:
+    from keras.src.layers.layer import Layer
+
+    sig = inspect.signature(Layer.__init__)
+    names = {
+        p.name
+        for p in sig.parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    }
+    names |= _kwargs_popped(Layer.__init__)
+    return sorted(names)
+
+
+def _arg_entry(p: inspect.Parameter, inherited: bool) -> dict:
+    d: dict[str, Any] = {"required": p.default is inspect.Parameter.empty}
+    if not d["required"]:
+        val, is_repr = _jsonable(p.default)
+        d["default"] = val
+        if is_repr:
+            d["default_is_repr"] = True
+    else:
+        d["default"] = None
+    if p.kind is inspect.Parameter.KEYWORD_ONLY:
+        d["positional"] = False
+    if inherited:
+        d["inherited"] = True
+    return d
+
+
+def constructor_args(cls) -> tuple[dict, bool]:
+    """(args, accepts_var_kwargs) following **kwargs through intermediate bases."""
+    from keras.src.layers.layer import Layer
+
+    base = set(base_kwargs())
+    args: dict[str, dict] = {}
+    own_var_kwargs = None
+    blocked: set[str] = set()
+    first = True
+    for klass in cls.__mro__:
+        if klass is Layer or not issubclass(klass, Layer):
+            break
+        if "__init__" not in klass.__dict__:
+            continue
+        sig = inspect.signature(klass.__init__)
+        has_var = False
+        for p in sig.parameters.values():
+            if p.name == "self":
+                continue
+            if p.kind is p.VAR_KEYWORD:
+                has_var = True
+                continue
+            if p.kind is p.VAR_POSITIONAL:
+                continue
+            if not first and (p.name in blocked or p.name in base):
+                continue
+            if p.name in args:
+                continue
+            if not first and p.name in base:
+                continue
+            args[p.name] = _arg_entry(p, inherited=not first)
+        if own_var_kwargs is None:
+            own_var_kwargs = has_var
+        if not has_var:
+            break
+        blocked |= _super_init_keywords(klass)
+        first = False
+    if own_var_kwargs is None:
+        own_var_kwargs = True  # Layer.__init__ itself
+    # Own signature args listed under base kwargs (e.g. InputLayer's name/dtype)
+    return args, bool(own_var_kwargs)
+
+
+def call_signature(cls) -> tuple[list[str], dict]:
+    sig = inspect.signature(cls.call)
+    names, defaults = [], {}
+    for p in sig.parameters.values():
+        if p.name == "self" or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        names.append(p.name)
+        if p.default is not inspect.Parameter.empty:
+            val, is_repr = _jsonable(p.default)
+            if not is_repr:
+                defaults[p.name] = val
+    return names, defaults
+
+
+def compute_mask_overridden(cls) -> bool:
+    from keras.src.utils import python_utils
+
+    fn = getattr(cls, "compute_mask")
+    return not python_utils.is_default(fn)
+
+
+# ------------------------------------------------------------------ assembly
+def _meaningful(name: str, canon: str, category: str) -> bool:
+    if name in R.NOT_MEANINGFUL or canon in R.NOT_MEANINGFUL:
+        return False
+    if canon in R.SEQUENCE_LAYERS_IN_SPATIAL_CATEGORIES or name in R.SEQUENCE_LAYERS_IN_SPATIAL_CATEGORIES:
+        return True
+    return category in R.MEANINGFUL_CATEGORIES
+
+
+def build_catalog(run_experiments: bool = True, log=None) -> dict:
+    import keras
+
+    from graphmask.catalog import probe
+
+    classes = _public_layer_classes()
+    layers: dict[str, dict] = {}
+    canon_cache: dict[type, dict] = {}
+    experiments: dict[type, dict] = {}
+    for name in sorted(classes):
+        cls = classes[name]
+        canon = cls.__name__ if _alias_of(name, cls, classes) else name
+        category = _category(name, cls)
+        args, var_kwargs = constructor_args(cls)
+        call_args, call_defaults = call_signature(cls)
+        mn, mx, mode = R.INPUTS.get(name, R.INPUTS.get(canon, (1, 1, "single")))
+        if cls not in experiments:
+            experiments[cls] = probe.study(name, cls, run_experiments=run_experiments)
+        study = experiments[cls]
+        rule_name = name if name in R.CURATED else canon
+        mask = probe.mask_rule(rule_name, cls, study, _meaningful(name, canon, category))
+        entry = {
+            "alias_of": _alias_of(name, cls, classes),
+            "category": category,
+            "module": cls.__module__,
+            "args": args,
+            "accepts_var_kwargs": var_kwargs,
+            "call_args": call_args,
+            "call_defaults": call_defaults,
+            "min_inputs": mn,
+            "max_inputs": mx,
+            "input_mode": mode,
+            "mask": mask,
+        }
+        if name in R.ABSTRACT:
+            entry["abstract"] = True
+        layers[name] = entry
+    return {
+        "format": FORMAT,
+        "generator": "python -m graphmask.catalog.generate",
+        "keras_version": keras.__version__,
+        "keras_backend": keras.backend.backend(),
+        "base_kwargs": base_kwargs(),
+        "semantics": probe.SEMANTICS,
+        "layers": layers,
+    }
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _summary_diff(old: str, new: str) -> str:
+    try:
+        a, b = json.loads(old), json.loads(new)
+    except ValueError:
+        a, b = None, None
+    lines = []
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key == "layers":
+                continue
+            if a.get(key) != b.get(key):
+                lines.append(f"top-level {key!r} differs")
+        la, lb = a.get("layers", {}), b.get("layers", {})
+        for n in sorted(set(la) - set(lb)):
+            lines.append(f"layer {n}: only in checked-in file")
+        for n in sorted(set(lb) - set(la)):
+            lines.append(f"layer {n}: missing from checked-in file")
+        for n in sorted(set(la) & set(lb)):
+            if la[n] != lb[n]:
+                keys = sorted(k for k in set(la[n]) | set(lb[n]) if la[n].get(k) != lb[n].get(k))
+                lines.append(f"layer {n}: differs in {', '.join(keys)}")
+    diff = list(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "checked-in", "generated", lineterm="", n=1
+        )
+    )
+    if diff:
+        lines.append("")
+        lines.extend(diff[:200])
+        if len(diff) > 200:
+            lines.append(f"... ({len(diff) - 200} more diff lines)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m graphmask.catalog.generate", description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if layers.json is stale")
+    ap.add_argument("--stdout", action="store_true", help="print the JSON instead of writing")
+    ap.add_argument("--output", type=Path, default=DATA_FILE)
+    ap.add_argument("--no-experiments", action="store_true", help=argparse.SUPPRESS)
+    ns = ap.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = build_catalog(run_experiments=not ns.no_experiments)
+    text = dumps(data)
+    if ns.stdout:
+        sys.stdout.write(text)
+        return 0
+    if ns.check:
+        old = ns.output.read_text(encoding="utf-8") if ns.output.exists() else ""
+        if old == text:
+            print(f"{ns.output.name} is up to date (Keras {data['keras_version']})")
+            return 0
+        print(f"{ns.output.name} is stale; regenerate with python -m graphmask.catalog.generate")
+        print(_summary_diff(old, text))
+        return 1
+    ns.output.write_text(text, encoding="utf-8")
+    print(f"wrote {ns.output} ({len(data['layers'])} layers, Keras {data['keras_version']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
