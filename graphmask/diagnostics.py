@@ -81,6 +81,10 @@ RULES: dict[str, Rule] = {
               "fix the layer's arguments or inputs as Keras's message says"),
         _rule("GM304", "error", "static mask inference disagrees with Keras at runtime (found by --deep)",
               "please report this: graphmask's layer catalog is wrong for this case"),
+        _rule("GM305", "error", "a custom layer's `mask:` declaration does not match the class (found by compile)",
+              "make the declaration say what the class does (supports_masking, output mask, outputs)"),
+        _rule("GM306", "error", "custom code that may not be imported (not on the allow-list, or not found)",
+              "pass the package with `--allow-import PKG` (API: allow_imports=) if you trust it, or fix the path"),
         # -- GPU --------------------------------------------------------------------
         _rule("GM401", "info", "an LSTM/GRU whose arguments rule out the fused cuDNN kernel",
               "use the cuDNN-compatible default for the named argument if GPU speed matters"),
