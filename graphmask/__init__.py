@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
 
         return compile_spec
     if name == "explain":
-        from graphmask.analysis.masks import explain
+        from graphmask.explain import explain
 
         return explain
     raise AttributeError(f"module 'graphmask' has no attribute {name!r}")

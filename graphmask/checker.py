@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
+from graphmask.analysis.mask_checks import check_masks
 from graphmask.analysis.structure import check_structure
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph, build_graph
@@ -19,15 +20,7 @@ from graphmask.spec import Limits, Spec, load_file, load_text
 Pass = Callable[[SpecGraph], list[Diagnostic]]
 
 
-def _mask_passes() -> list[Pass]:
-    try:
-        from graphmask.analysis.masks import check_masks
-    except ImportError:  # the mask pass is optional while it is being built
-        return []
-    return [check_masks]
-
-
-PASSES: list[Pass] = [check_structure, *_mask_passes()]
+PASSES: list[Pass] = [check_structure, check_masks]
 
 
 @dataclass

@@ -72,7 +72,8 @@ def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: t
         if problem:
             yield g.diagnostic("GM104", f"`{info.name}({name}=...)`: {problem}", where + (name,), node=node_id)
     for name, arg in info.args.items():
-        if arg.required and name not in args:
+        # Inherited required args (RNN's `cell`) are filled in by the subclass.
+        if arg.required and not arg.inherited and name not in args:
             yield g.diagnostic("GM104", f"`{info.name}` needs the argument `{name}`",
                                where if args else where[:-1] + ("type",), node=node_id)
     for wrapped in _wrapped_args(info):
@@ -148,6 +149,10 @@ def _check_inputs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnos
     if unknown or not node.bindings:
         return
     low, high = info.min_inputs, info.max_inputs
+    if info.category == "merge":
+        # Keras accepts a merge of one tensor, but it is a no-op and in a
+        # spec almost always a wiring mistake.
+        low = max(low, 2)
     if count < low or (high is not None and count > high):
         expected = (f"{low}" if low == high else f"{low} to {high}" if high is not None else f"at least {low}")
         where = where if g.spec.source and g.spec.source.exists(where) else node.where + ("id",)

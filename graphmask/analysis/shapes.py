@@ -1,0 +1,238 @@
+"""Partial static shape inference: enough to know ranks and the time axis.
+
+Shapes include the batch axis (always None). A rule that does not know
+returns None: downstream checks then say nothing rather than guess.
+
+Which rule a layer uses is data (``SHAPE_RULES``, by canonical Keras class
+name, then ``CATEGORY_RULES``); the rules themselves are small generic
+functions of (input shapes, args).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, Optional
+
+Shape = Optional[tuple]  # (None, d1, d2, ...) with None for unknown dims
+
+# Which inputs rank each rule requires (rank includes the batch axis).
+REQUIRED_RANK: dict[str, int] = {
+    "rnn": 3, "conv1d": 3, "pool1d": 3, "global_pool1d": 3,
+    "conv2d": 4, "pool2d": 4, "global_pool2d": 4,
+    "conv3d": 5, "pool3d": 5, "global_pool3d": 5,
+    "repeat_vector": 2,
+}
+
+SHAPE_RULES: dict[str, str] = {
+    "Embedding": "embedding", "Dense": "dense",
+    "LSTM": "rnn", "GRU": "rnn", "SimpleRNN": "rnn",
+    "Bidirectional": "bidirectional", "TimeDistributed": "time_distributed",
+    "Conv1D": "conv1d", "SeparableConv1D": "conv1d", "DepthwiseConv1D": "conv1d", "Conv1DTranspose": "conv1d",
+    "Conv2D": "conv2d", "SeparableConv2D": "conv2d", "DepthwiseConv2D": "conv2d", "Conv2DTranspose": "conv2d",
+    "Conv3D": "conv3d", "Conv3DTranspose": "conv3d",
+    "MaxPooling1D": "pool1d", "AveragePooling1D": "pool1d",
+    "MaxPooling2D": "pool2d", "AveragePooling2D": "pool2d",
+    "MaxPooling3D": "pool3d", "AveragePooling3D": "pool3d",
+    "GlobalAveragePooling1D": "global_pool1d", "GlobalMaxPooling1D": "global_pool1d",
+    "GlobalAveragePooling2D": "global_pool2d", "GlobalMaxPooling2D": "global_pool2d",
+    "GlobalAveragePooling3D": "global_pool3d", "GlobalMaxPooling3D": "global_pool3d",
+    "Flatten": "flatten", "Reshape": "reshape", "RepeatVector": "repeat_vector",
+    "Add": "elementwise", "Subtract": "elementwise", "Multiply": "elementwise",
+    "Average": "elementwise", "Maximum": "elementwise", "Minimum": "elementwise",
+    "Concatenate": "concatenate",
+    "Attention": "attention", "AdditiveAttention": "attention",
+    "MultiHeadAttention": "mha", "GroupQueryAttention": "mha",
+    "Masking": "same", "Dropout": "same", "SpatialDropout1D": "same", "GaussianNoise": "same",
+    "GaussianDropout": "same", "AlphaDropout": "same", "ActivityRegularization": "same",
+    "LayerNormalization": "same", "BatchNormalization": "same", "UnitNormalization": "same",
+    "RMSNormalization": "same", "GroupNormalization": "same",
+    "Activation": "same", "ReLU": "same", "LeakyReLU": "same", "ELU": "same", "PReLU": "same",
+    "Softmax": "same", "Identity": "same",
+}
+
+CATEGORY_RULES: dict[str, str] = {"activation": "same", "regularization": "same"}
+
+
+def _units(args: Mapping, name: str) -> int | None:
+    value = args.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _same(shapes, args, inner):
+    return shapes[0]
+
+
+def _dense(shapes, args, inner):
+    return shapes[0][:-1] + (_units(args, "units"),)
+
+
+def _embedding(shapes, args, inner):
+    return shapes[0] + (_units(args, "output_dim"),)
+
+
+def _rnn_output(shape: tuple, args: Mapping) -> tuple:
+    units = _units(args, "units")
+    return (shape[0], shape[1], units) if args.get("return_sequences") else (shape[0], units)
+
+
+def _rnn(shapes, args, inner):
+    # Extra outputs (return_state) are the states, each (batch, units).
+    return _rnn_output(shapes[0], args), (shapes[0][0], _units(args, "units"))
+
+
+def _bidirectional(shapes, args, inner):
+    if inner is None:
+        return None
+    merge_mode = args.get("merge_mode", "concat")
+    main = _rnn_output(shapes[0], inner)
+    if merge_mode == "concat" and main[-1] is not None:
+        main = main[:-1] + (main[-1] * 2,)
+    elif merge_mode is None:
+        return None  # forward and backward outputs separately; not modelled
+    return main, (shapes[0][0], _units(inner, "units"))
+
+
+def _time_distributed(shapes, args, inner):
+    if inner is None or len(shapes[0]) < 3:
+        return None
+    rule = SHAPE_RULES.get(inner.get("_type", ""))
+    if rule not in ("dense", "same"):
+        return None
+    step = _RULES[rule]([(shapes[0][0],) + shapes[0][2:]], inner, None)
+    return (shapes[0][0], shapes[0][1]) + step[1:]
+
+
+def _seq_unknown_len(shapes, args, inner, channels_arg):
+    shape = shapes[0]
+    channels = _units(args, channels_arg) if channels_arg else shape[-1]
+    return (shape[0],) + (None,) * (len(shape) - 2) + (channels,)
+
+
+def _global_pool(shapes, args, inner):
+    shape = shapes[0]
+    if args.get("keepdims"):
+        return (shape[0],) + (1,) * (len(shape) - 2) + (shape[-1],)
+    return (shape[0], shape[-1])
+
+
+def _flatten(shapes, args, inner):
+    dims = shapes[0][1:]
+    size = math.prod(dims) if all(isinstance(d, int) for d in dims) else None
+    return (shapes[0][0], size)
+
+
+def _reshape(shapes, args, inner):
+    target = args.get("target_shape")
+    if not isinstance(target, (list, tuple)):
+        return None
+    return (shapes[0][0],) + tuple(d if isinstance(d, int) and d > 0 else None for d in target)
+
+
+def _repeat_vector(shapes, args, inner):
+    return (shapes[0][0], _units(args, "n"), shapes[0][-1])
+
+
+def _elementwise(shapes, args, inner):
+    return max(shapes, key=len)
+
+
+def _concatenate(shapes, args, inner):
+    axis = args.get("axis", -1)
+    if not isinstance(axis, int) or len({len(s) for s in shapes}) != 1:
+        return None
+    rank = len(shapes[0])
+    axis = axis % rank
+    dims = [s[axis] for s in shapes]
+    total = sum(dims) if all(isinstance(d, int) for d in dims) else None
+    return shapes[0][:axis] + (total,) + shapes[0][axis + 1:]
+
+
+def _attention(shapes, args, inner):
+    query = shapes[0]
+    value = shapes[1] if len(shapes) > 1 else query
+    return query[:-1] + (value[-1],)
+
+
+def _mha(shapes, args, inner):
+    output_shape = args.get("output_shape")
+    if isinstance(output_shape, int):
+        return shapes[0][:-1] + (output_shape,)
+    return shapes[0] if output_shape is None else None
+
+
+_RULES: dict[str, Callable[..., Any]] = {
+    "same": _same, "dense": _dense, "embedding": _embedding, "rnn": _rnn,
+    "bidirectional": _bidirectional, "time_distributed": _time_distributed,
+    "conv1d": lambda s, a, i: _seq_unknown_len(s, a, i, "filters"),
+    "conv2d": lambda s, a, i: _seq_unknown_len(s, a, i, "filters"),
+    "conv3d": lambda s, a, i: _seq_unknown_len(s, a, i, "filters"),
+    "pool1d": lambda s, a, i: _seq_unknown_len(s, a, i, None),
+    "pool2d": lambda s, a, i: _seq_unknown_len(s, a, i, None),
+    "pool3d": lambda s, a, i: _seq_unknown_len(s, a, i, None),
+    "global_pool1d": _global_pool, "global_pool2d": _global_pool, "global_pool3d": _global_pool,
+    "flatten": _flatten, "reshape": _reshape, "repeat_vector": _repeat_vector,
+    "elementwise": _elementwise, "concatenate": _concatenate, "attention": _attention, "mha": _mha,
+}
+
+
+def rule_for(canonical_name: str, category: str) -> str | None:
+    return SHAPE_RULES.get(canonical_name) or CATEGORY_RULES.get(category)
+
+
+def infer_output_shapes(rule: str | None, in_shapes: list[Shape], args: Mapping[str, Any],
+                        inner_args: Mapping[str, Any] | None = None, n_outputs: int = 1) -> list[Shape] | None:
+    """Output shapes (one per output tensor), or None when unknown.
+
+    Rules for multi-output layers return ``(main, extra)``: the first output
+    and the shape of every further one (RNN states).
+    """
+    if rule is None or not in_shapes or any(s is None for s in in_shapes):
+        return None
+    try:
+        result = _RULES[rule](in_shapes, args, inner_args)
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        return None
+    if result is None:
+        return None
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple):
+        main, extra = result
+        return [main] + [extra] * (n_outputs - 1)
+    return [result] + [None] * (n_outputs - 1)
+
+
+def rank_problem(rule: str | None, shape: Shape) -> int | None:
+    """The rank the rule requires, when ``shape`` has a different known rank."""
+    required = REQUIRED_RANK.get(rule or "")
+    if required is None or shape is None or len(shape) == required:
+        return None
+    return required
+
+
+def merge_conflict(rule: str | None, shapes: list[Shape], args: Mapping[str, Any]) -> str | None:
+    """Why merged shapes cannot be combined, or None if they can (or unknown)."""
+    known = [s for s in shapes if s is not None]
+    if rule not in ("elementwise", "concatenate") or len(known) < 2:
+        return None
+    if len({len(s) for s in known}) > 1 and rule == "concatenate":
+        return "ranks differ: " + ", ".join(_fmt(s) for s in known)
+    if rule == "concatenate":
+        axis = args.get("axis", -1)
+        if not isinstance(axis, int):
+            return None
+        axis %= len(known[0])
+        for i in range(1, len(known[0])):
+            dims = {s[i] for s in known if s[i] is not None}
+            if i != axis and len(dims) > 1:
+                return f"shapes {', '.join(_fmt(s) for s in known)} differ outside the concatenation axis {axis}"
+        return None
+    width = max(len(s) for s in known)
+    padded = [(None,) * (width - len(s)) + s[1:] if len(s) < width else s[1:] for s in known]
+    for dims in zip(*padded):
+        sizes = {d for d in dims if d is not None and d != 1}
+        if len(sizes) > 1:
+            return f"shapes {', '.join(_fmt(s) for s in known)} cannot be combined element-wise"
+    return None
+
+
+def _fmt(shape: tuple) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"

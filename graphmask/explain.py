@@ -1,0 +1,29 @@
+"""``explain``: the per-node mask facts of a spec, for people and tools."""
+
+from __future__ import annotations
+
+import os
+
+from graphmask.analysis.masks import MaskFlow, infer_masks
+from graphmask.checker import check_path, check_spec
+from graphmask.diagnostics import Diagnostic, Severity
+from graphmask.spec import Spec
+
+
+class ExplainError(ValueError):
+    """The spec is too broken to explain (e.g. it does not load, or has a cycle)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+        first = errors[0] if errors else None
+        super().__init__(f"{first.file}:{first.line}:{first.column}: {first.code} {first.message}"
+                         if first else "spec cannot be explained")
+
+
+def explain(spec_or_path: Spec | str | os.PathLike) -> MaskFlow:
+    """Infer the mask flow of a spec; ``MaskFlow.to_dict()`` is the JSON form."""
+    result = check_spec(spec_or_path) if isinstance(spec_or_path, Spec) else check_path(spec_or_path)
+    if result.graph is None or not result.graph.acyclic:
+        raise ExplainError(result.diagnostics)
+    return infer_masks(result.graph)
