@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from graphmask.analysis.mask_checks import check_masks
 from graphmask.analysis.structure import check_structure
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph, build_graph
 from graphmask.spec import Limits, Spec, load_file, load_text
+from graphmask.spec.models import CustomLayerSpec
 
 Pass = Callable[[SpecGraph], list[Diagnostic]]
 
@@ -31,8 +32,15 @@ class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagnostic] | None = None) -> CheckResult:
-    """Run every pass over an already-loaded spec."""
+def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagnostic] | None = None, *,
+               shared_custom_layers: Mapping[str, CustomLayerSpec] | None = None) -> CheckResult:
+    """Run every pass over an already-loaded spec.
+
+    ``shared_custom_layers`` are declarations shared by many specs (``[tool.graphmask]
+    custom_layers`` in pyproject.toml); the spec's own ``custom_layers:`` win.
+    """
+    if shared_custom_layers:
+        spec = spec.model_copy(update={"custom_layers": {**shared_custom_layers, **spec.custom_layers}})
     diagnostics = list(load_diagnostics or [])
     graph, found = build_graph(spec)
     diagnostics.extend(found)
@@ -43,18 +51,20 @@ def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagn
     return CheckResult(file or spec.file, spec, graph, sorted(diagnostics, key=Diagnostic.sort_key))
 
 
-def check_path(path: str | os.PathLike, limits: Limits = Limits()) -> CheckResult:
+def check_path(path: str | os.PathLike, limits: Limits = Limits(), *,
+               shared_custom_layers: Mapping[str, CustomLayerSpec] | None = None) -> CheckResult:
     loaded = load_file(path, limits)
     if loaded.spec is None:
         return CheckResult(os.fspath(path), None, None, sorted(loaded.diagnostics, key=Diagnostic.sort_key))
-    return check_spec(loaded.spec, os.fspath(path), loaded.diagnostics)
+    return check_spec(loaded.spec, os.fspath(path), loaded.diagnostics, shared_custom_layers=shared_custom_layers)
 
 
-def check_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> CheckResult:
+def check_text(text: str, file: str = "<string>", limits: Limits = Limits(), *,
+               shared_custom_layers: Mapping[str, CustomLayerSpec] | None = None) -> CheckResult:
     loaded = load_text(text, file, limits)
     if loaded.spec is None:
         return CheckResult(file, None, None, sorted(loaded.diagnostics, key=Diagnostic.sort_key))
-    return check_spec(loaded.spec, file, loaded.diagnostics)
+    return check_spec(loaded.spec, file, loaded.diagnostics, shared_custom_layers=shared_custom_layers)
 
 
 def apply_suppressions(graph: SpecGraph, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
