@@ -218,6 +218,8 @@ def _check_output_indices(g: SpecGraph) -> Iterator[Diagnostic]:
 
 
 def _check_unused(g: SpecGraph) -> Iterator[Diagnostic]:
+    if g.spec.invalid_ids:
+        return  # layers that failed validation may be the users; we cannot tell
     needed: set[str] = set()
     for _, binding in g.outputs:
         needed.add(binding.node)

@@ -1,0 +1,39 @@
+"""``graphmask explain`` output: a table per node, or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from graphmask.analysis.masks import MaskFlow, NodeFlow
+
+
+def _flags(values: list[bool] | bool) -> str:
+    if isinstance(values, bool):
+        return "yes" if values else "-"
+    return ",".join("yes" if v else "-" for v in values) or "-"
+
+
+def _paths(node: NodeFlow) -> str:
+    routes = [" -> ".join(t.mask.path) for t in node.outputs if t.mask is not None]
+    return "; ".join(dict.fromkeys(routes)) or ""
+
+
+def explain_rows(flow: MaskFlow) -> list[list[str]]:
+    rows = [["id", "type", "mask in", "mask out", "axes", "roles", "mask path"]]
+    for node in flow.nodes.values():
+        axes = ", ".join(dict.fromkeys(t.mask.axes or "?" for t in node.outputs if t.mask is not None))
+        rows.append([node.id, node.type or "?", _flags(node.mask_in), _flags(node.mask_out),
+                     axes or "", ", ".join(node.roles), _paths(node)])
+    return rows
+
+
+def format_explain_text(flow: MaskFlow) -> str:
+    rows = explain_rows(flow)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return f"{flow.graph.spec.name}\n" + "\n".join(lines) + "\n"
+
+
+def format_explain_json(flow: MaskFlow) -> str:
+    return json.dumps(flow.to_dict(), indent=2) + "\n"
