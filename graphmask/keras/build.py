@@ -1,0 +1,225 @@
+"""Walk a ``SpecGraph`` in dependency order, creating and calling Keras layers.
+
+The same walk serves three callers: ``compile`` (symbolic ``keras.Input``
+tensors -> a functional model), ``deep`` (symbolic, collecting failures
+instead of stopping) and the custom-layer probes in ``verify``.
+
+Naming: a layer's Keras name is its spec id. A wrapped layer
+(``Bidirectional``/``TimeDistributed`` ``layer: {type, args}``) is named
+``<id>_inner`` (``backward_layer``: ``<id>_backward``) unless its args give
+a ``name``; Bidirectional then prefixes ``forward_``/``backward_`` itself.
+A ``share: other`` node has no layer of its own: it calls ``other``'s
+instance again (one weight set, one Keras layer named ``other``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from graphmask.analysis.layers import layer_info, nested_layer
+from graphmask.catalog import load_catalog
+from graphmask.diagnostics import Diagnostic
+from graphmask.graph import Binding, Node, SpecGraph
+from graphmask.keras.imports import ImportRefused, import_object, is_import_path
+
+# Lambda arguments that name a Python callable (imported via the allow-list).
+LAMBDA_CALLABLE_ARGS = ("function", "mask", "output_shape")
+
+
+class BuildFailure(Exception):
+    """Creating or calling one layer failed; ``diagnostic`` is located in the spec."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def keras_message(exc: BaseException) -> str:
+    """Keras's error message, without the long 'Arguments received' appendix."""
+    text = str(exc).split("\n\nArguments received", 1)[0]
+    text = re.sub(r"\s+", " ", text).strip() or type(exc).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+@dataclass
+class Trace:
+    """Outputs of every node that could be built, and what failed."""
+
+    tensors: dict[str, Any] = field(default_factory=dict)
+    failures: list[Diagnostic] = field(default_factory=list)
+
+
+class LayerFactory:
+    """Creates (once per layer, shared by `share:` nodes) and calls Keras layers."""
+
+    def __init__(self, g: SpecGraph, keras: Any, allow_imports: tuple[str, ...] = ()):
+        self.g = g
+        self.keras = keras
+        self.allow_imports = tuple(allow_imports)
+        self.instances: dict[str, Any] = {}  # owner node id -> layer instance
+
+    # -- creating layers ---------------------------------------------------------
+    def layer(self, node: Node) -> Any:
+        owner = node.shares or node.id
+        if owner not in self.instances:
+            self.instances[owner] = self.create(self.g.nodes[owner])
+        return self.instances[owner]
+
+    def create(self, node: Node, name: str | None = None) -> Any:
+        """A new layer instance for ``node`` (``name`` defaults to its id)."""
+        where = node.where
+        if node.args.get("name", node.id) != node.id:
+            raise BuildFailure(self.g.diagnostic(
+                "GM104", f"`{node.id}` sets `name: {node.args['name']}`; a layer's Keras name is its spec id, "
+                "so drop `name` (or rename the id)", where + ("args", "name"), node=node.id))
+        return self._instantiate(node.layer_type, node.args, where, node.id, name or node.id)
+
+    def _instantiate(self, type_name: str | None, args: Mapping[str, Any], where: tuple, node_id: str,
+                     name: str) -> Any:
+        cls = self.layer_class(type_name, where + ("type",), node_id)
+        kwargs = self._constructor_args(type_name, args, where + ("args",), node_id, name)
+        try:
+            return cls(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - any Keras constructor error becomes GM303
+            raise BuildFailure(self.g.diagnostic(
+                "GM303", f"Keras could not create `{type_name}` for `{node_id}`: {keras_message(exc)}",
+                where + ("args",) if args else where + ("type",), node=node_id)) from exc
+
+    def layer_class(self, type_name: str | None, where: tuple, node_id: str) -> type:
+        custom = self.g.spec.custom_layers.get(type_name or "")
+        if custom is not None:
+            decl_where = ("custom_layers", type_name, "import")
+            try:
+                cls = import_object(custom.import_, self.allow_imports)
+            except ImportRefused as exc:
+                raise BuildFailure(self.g.diagnostic("GM306", f"custom layer `{type_name}`: {exc}", decl_where,
+                                                     node=node_id)) from None
+            if not (isinstance(cls, type) and issubclass(cls, self.keras.layers.Layer)):
+                raise BuildFailure(self.g.diagnostic(
+                    "GM306", f"custom layer `{type_name}`: `{custom.import_}` is not a keras.layers.Layer subclass",
+                    decl_where, node=node_id))
+            return cls
+        info = load_catalog().get(type_name or "")
+        cls = getattr(self.keras.layers, info.name, None) if info is not None else None
+        if cls is None:
+            raise BuildFailure(self.g.diagnostic(
+                "GM103", f"unknown layer type `{type_name}` (not in keras.layers {self.keras.__version__})",
+                where, node=node_id))
+        return cls
+
+    def _constructor_args(self, type_name: str | None, args: Mapping[str, Any], where: tuple, node_id: str,
+                          name: str) -> dict[str, Any]:
+        info = layer_info(self.g.spec, type_name)
+        wrapped = {info.mask.wraps: "inner", "backward_layer": "backward"} if info and info.mask.wraps else {}
+        kwargs: dict[str, Any] = {}
+        for key, value in args.items():
+            if key == "name":
+                continue  # the caller decided the name
+            if key in wrapped and nested_layer(value) is not None:
+                inner_type, inner_args = nested_layer(value)
+                inner_name = inner_args.get("name") or f"{name}_{wrapped[key]}"
+                kwargs[key] = self._instantiate(inner_type, inner_args, where + (key,), node_id, inner_name)
+            elif info is not None and info.name == "Lambda" and key in LAMBDA_CALLABLE_ARGS:
+                kwargs[key] = self._lambda_callable(key, value, where + (key,), node_id)
+            else:
+                kwargs[key] = value
+        if info is not None and info.name == "Lambda" and "function" not in args:
+            raise BuildFailure(self.g.diagnostic(
+                "GM104", "`Lambda` needs `function: package.module:function_name` (imported via --allow-import)",
+                where, node=node_id))
+        kwargs["name"] = name
+        return kwargs
+
+    def _lambda_callable(self, key: str, value: Any, where: tuple, node_id: str) -> Any:
+        if not is_import_path(value):
+            if key == "function":
+                raise BuildFailure(self.g.diagnostic(
+                    "GM306", f"`Lambda(function=...)` must name a function as `package.module:function_name` "
+                    f"(code in strings is never evaluated), got {value!r}", where, node=node_id))
+            return value  # e.g. output_shape given as a list
+        try:
+            return import_object(value, self.allow_imports)
+        except ImportRefused as exc:
+            raise BuildFailure(self.g.diagnostic("GM306", f"`{node_id}`: {exc}", where, node=node_id)) from None
+
+    # -- calling layers ----------------------------------------------------------
+    def call(self, node: Node, tensors: Mapping[str, Any]) -> Any:
+        layer = self.layer(node)
+        args, kwargs = self.call_arguments(node, tensors)
+        try:
+            return layer(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - shape/rank errors from Keras become GM303
+            where = node.where + ("inputs",) if node.layer.inputs is not None else node.where + ("id",)
+            raise BuildFailure(self.g.diagnostic(
+                "GM303", f"Keras failed to call `{node.id}` ({node.layer_type}): {keras_message(exc)}",
+                where, node=node.id)) from exc
+
+    def call_arguments(self, node: Node, tensors: Mapping[str, Any]) -> tuple[list, dict]:
+        """Positional and keyword call arguments, following the layer's input mode."""
+        positional: list[Any] = []
+        keywords: dict[str, Any] = {}
+        for binding in node.bindings:
+            value = self._resolve(binding, tensors, node)
+            if isinstance(binding.slot, int):
+                positional.append(value)
+                continue
+            keyword, bracket, _ = binding.slot.partition("[")
+            if bracket:  # `keyword: [a, b]` -> a list argument
+                keywords.setdefault(keyword, []).append(value)
+            else:
+                keywords[keyword] = value
+        info = layer_info(self.g.spec, node.layer_type)
+        mode = info.input_mode if info is not None else "single"
+        if mode == "args":
+            args = positional
+        elif mode == "list" or len(positional) > 1:
+            args = [positional] if positional else []
+        else:
+            args = positional
+        return args, {**node.call_kwargs, **keywords}
+
+    def _resolve(self, binding: Binding, tensors: Mapping[str, Any], node: Node) -> Any:
+        value = tensors[binding.node]
+        if binding.index is None:
+            return value
+        if isinstance(value, (list, tuple)) and binding.index < len(value):
+            return value[binding.index]
+        count = len(value) if isinstance(value, (list, tuple)) else 1
+        raise BuildFailure(self.g.diagnostic(
+            "GM105", f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
+            binding.where, node=node.id))
+
+
+def symbolic_inputs(g: SpecGraph, keras: Any) -> dict[str, Any]:
+    """One ``keras.Input`` per spec input, named by its id."""
+    return {name: keras.Input(shape=tuple(s.shape), dtype=s.dtype, name=name) for name, s in g.spec.inputs.items()}
+
+
+def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = False) -> Trace:
+    """Call every layer in dependency order on ``inputs`` (input id -> tensor).
+
+    With ``collect`` a failing node is recorded and its dependents skipped;
+    otherwise the first failure raises ``BuildFailure``.
+    """
+    result = Trace()
+    for node_id in factory.g.topological_order():
+        node = factory.g.nodes[node_id]
+        if node.kind == "input":
+            result.tensors[node_id] = inputs[node_id]
+            continue
+        if any(b.node not in result.tensors for b in node.bindings):
+            continue  # an upstream node failed (already reported)
+        try:
+            result.tensors[node_id] = factory.call(node, result.tensors)
+        except BuildFailure as failure:
+            if not collect:
+                raise
+            result.failures.append(failure.diagnostic)
+    return result
+
+
+def output_value(g: SpecGraph, tensors: Mapping[str, Any], binding: Binding) -> Any:
+    value = tensors[binding.node]
+    return value if binding.index is None else value[binding.index]

@@ -1,0 +1,117 @@
+"""Spec -> ``keras.Model`` (functional API, TensorFlow backend).
+
+``compile`` refuses a spec with error diagnostics (unless ``force``),
+builds the model (inside a ``tf.distribute`` strategy's scope when given),
+then checks custom layers' mask declarations against their classes.
+
+Model structure: one input -> the model takes a tensor; several -> a dict
+keyed by input id. Outputs: a mapping under ``outputs:`` -> a dict keyed by
+output name; a list of one -> a tensor; a longer list -> a list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from graphmask.checker import check_spec
+from graphmask.diagnostics import Diagnostic, Severity
+from graphmask.graph import SpecGraph
+from graphmask.keras.build import BuildFailure, LayerFactory, Trace, output_value, symbolic_inputs, trace
+from graphmask.keras.errors import CompileError
+from graphmask.spec import Spec
+
+
+@dataclass
+class Compiled:
+    """A built model with what was found on the way (warnings, forced errors)."""
+
+    model: Any
+    graph: SpecGraph
+    factory: LayerFactory
+    trace: Trace
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    strategy: Any = None
+
+
+def load_spec(spec_or_path: Spec | str | os.PathLike) -> Spec:
+    if isinstance(spec_or_path, Spec):
+        return spec_or_path
+    from graphmask import load
+
+    return load(spec_or_path)
+
+
+def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[str] = (),
+                 force: bool = False, strategy: Any = None) -> Compiled:
+    """Build the model; raise ``CompileError`` (with diagnostics) when it cannot or should not."""
+    spec = load_spec(spec_or_path)
+    checked = check_spec(spec)
+    diagnostics = list(checked.diagnostics)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    graph = checked.graph
+    if errors and (not force or not graph.acyclic):
+        raise CompileError(errors, "the spec has errors (compile with --force to try anyway)"
+                           if graph.acyclic else "the graph has a cycle")
+
+    import keras
+
+    from graphmask.keras.distribute import get_strategy
+    from graphmask.keras.verify import verify_custom_layers
+
+    resolved = get_strategy(strategy) if strategy is not None else None
+    factory = LayerFactory(graph, keras, tuple(allow_imports))
+    with resolved.scope() if resolved is not None else contextlib.nullcontext():
+        try:
+            inputs = symbolic_inputs(graph, keras)
+            traced = trace(factory, inputs)
+            model = keras.Model(_model_inputs(graph, inputs), _model_outputs(graph, traced), name=_model_name(spec))
+        except BuildFailure as failure:
+            raise CompileError([failure.diagnostic], "Keras could not build the model") from None
+    found = verify_custom_layers(factory, traced)
+    if any(d.severity is Severity.ERROR for d in found) and not force:
+        raise CompileError(found, "a custom layer's mask declaration does not match its class")
+    return Compiled(model, graph, factory, traced, diagnostics + found, resolved)
+
+
+def compile(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[str] = (), force: bool = False,
+            strategy: Any = None) -> Any:
+    """The ``keras.Model`` for a spec (object or path); see ``compile_spec``.
+
+    ``allow_imports``: packages whose custom layers / Lambda functions may be
+    imported. ``strategy``: ``"default"``, ``"mirrored"``, ``"multi-worker"``
+    or a ``tf.distribute.Strategy``; the model is built in its scope.
+    """
+    return compile_spec(spec_or_path, allow_imports=allow_imports, force=force, strategy=strategy).model
+
+
+def _model_inputs(g: SpecGraph, inputs: dict[str, Any]) -> Any:
+    if len(inputs) == 1:
+        return next(iter(inputs.values()))
+    return dict(inputs)
+
+
+def _model_outputs(g: SpecGraph, traced: Trace) -> Any:
+    values = {name: output_value(g, traced.tensors, binding) for name, binding in g.outputs}
+    if isinstance(g.spec.outputs, dict):
+        return values
+    listed = list(values.values())
+    return listed[0] if len(listed) == 1 else listed
+
+
+def _model_name(spec: Spec) -> str:
+    """Keras model names may not contain '/' and read best as identifiers."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", spec.name).strip("_") or "model"
+
+
+def predictions_by_name(g: SpecGraph, predictions: Any) -> dict[str, Any]:
+    """Model outputs (tensor, list or dict, as built above) keyed by spec output name."""
+    names = [name for name, _ in g.outputs]
+    if isinstance(predictions, dict):
+        return {name: predictions[name] for name in names}
+    if isinstance(predictions, (list, tuple)) and len(names) > 1:
+        return dict(zip(names, predictions))
+    return {names[0]: predictions}
