@@ -32,8 +32,10 @@ def custom_layer_info(name: str, custom: CustomLayerSpec) -> LayerInfo:
 
 
 @functools.lru_cache(maxsize=4096)
-def _custom_cached(name: str, custom: CustomLayerSpec) -> LayerInfo:
-    return custom_layer_info(name, custom)
+def _custom_cached(name: str, declaration_json: str) -> LayerInfo:
+    # Keyed by the declaration's JSON: a CustomLayerSpec with `args: [...]`
+    # holds a list, so the frozen model itself is not hashable.
+    return custom_layer_info(name, CustomLayerSpec.model_validate_json(declaration_json))
 
 
 def layer_info(spec: Spec, type_name: str | None) -> LayerInfo | None:
@@ -42,7 +44,7 @@ def layer_info(spec: Spec, type_name: str | None) -> LayerInfo | None:
         return None
     custom = spec.custom_layers.get(type_name)
     if custom is not None:
-        return _custom_cached(type_name, custom)
+        return _custom_cached(type_name, custom.model_dump_json(by_alias=True))
     return load_catalog().get(type_name)
 
 
