@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
 
         return compile_spec
     if name == "explain":
-        from graphmask.explain import explain
+        from graphmask.explainer import explain
 
         return explain
     raise AttributeError(f"module 'graphmask' has no attribute {name!r}")

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from graphmask.explain import ExplainError, explain
+from graphmask.explainer import ExplainError, explain
 from graphmask.report.explain import format_explain_json, format_explain_text
 from graphmask.report.text import format_text
 
