@@ -47,13 +47,20 @@ def loads(text: str, file: str = "<string>") -> Spec:
     return result.spec
 
 
-def check(spec_or_path: Spec | str | os.PathLike) -> list[Diagnostic]:
-    """Every diagnostic for a spec (object or file path), sorted by position."""
-    from graphmask.checker import check_path, check_spec
+def check(spec_or_path: Spec | str | os.PathLike, *, select: str | list[str] | None = None,
+          ignore: str | list[str] | None = None, strict: bool = False) -> list[Diagnostic]:
+    """Every diagnostic for a spec (object or file path), sorted by position.
 
+    ``select``/``ignore`` take codes or prefixes (``"GM2,GM108"`` or a list), as
+    ``graphmask check --select/--ignore`` do; ``strict`` reports warnings as errors.
+    """
+    from graphmask.checker import check_path, check_spec
+    from graphmask.selection import Selection
+
+    selection = Selection.from_options(select, ignore, strict)
     if isinstance(spec_or_path, Spec):
-        return check_spec(spec_or_path).diagnostics
-    return check_path(spec_or_path).diagnostics
+        return selection.apply(check_spec(spec_or_path).diagnostics)
+    return selection.apply(check_path(spec_or_path).diagnostics)
 
 
 def __getattr__(name: str) -> Any:
