@@ -163,25 +163,29 @@ def _read_toml(path: Path) -> dict:
 
 def _relative_to_cwd(path: str) -> str:
     try:
-        rel = os.path.relpath(path)
+        return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return path
-    return path if rel.startswith("..") and os.path.isabs(path) else rel
 
 
-def excluded(path: str, patterns: list[tuple[Path, str]]) -> bool:
+def excluded(path: str, globs: list[tuple[str, str]]) -> bool:
     """Whether ``path`` matches an exclude glob; each glob is relative to its own root.
 
-    A glob matches the path relative to its root (``*`` also crosses ``/``) or
-    the file name alone, so ``legacy/*`` and ``*.draft.yaml`` both work.
+    Like .gitignore: a glob matches any run of path components relative to its
+    root (``legacy`` or ``legacy/*`` exclude a ``legacy`` directory at any depth,
+    ``*.draft.yaml`` any such file); a glob starting with ``/`` is anchored at the
+    root. ``*`` also matches ``/``.
     """
     absolute = os.path.abspath(path)
-    name = os.path.basename(path)
-    for root, pattern in patterns:
+    for root, glob in globs:
         try:
-            rel = os.path.relpath(absolute, root).replace(os.sep, "/")
-        except ValueError:
-            rel = absolute.replace(os.sep, "/")
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern):
+            parts = os.path.relpath(absolute, root).replace(os.sep, "/").split("/")
+        except ValueError:  # another drive on Windows
+            parts = absolute.replace(os.sep, "/").split("/")
+        anchored = glob.startswith("/")
+        pattern = glob.lstrip("/")
+        starts = [0] if anchored else range(len(parts))
+        if any(fnmatch.fnmatch("/".join(parts[i:j]), pattern)
+               for i in starts for j in range(i + 1, len(parts) + 1)):
             return True
     return False

@@ -1,32 +1,159 @@
-"""``graphmask check PATH...``: lint spec files."""
+"""``graphmask check [PATH...]``: lint spec files, like a CI linter.
+
+Settings come from, in order of precedence: command-line flags, then
+``[tool.graphmask]`` in the nearest pyproject.toml (docs/configuration.md),
+then the defaults.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
+import os
+import re
 import sys
 
-from graphmask.checker import check_path
+from graphmask.batch import CheckOptions, check_files
+from graphmask.config import Config, ConfigError, NO_CONFIG, discover_config, excluded, load_config
 from graphmask.diagnostics import has_errors
-from graphmask.files import discover
-from graphmask.report.json import format_json
-from graphmask.report.text import format_text
+from graphmask.files import SPEC_PATTERNS, discover
+from graphmask.selection import Selection, SelectionError, parse_codes
+from graphmask.spec import Limits
 
-FORMATTERS = {"text": format_text, "json": format_json}
+# format name -> "module:function"; imported only when chosen, to keep start-up fast.
+FORMATS = {
+    "text": "graphmask.report.text:format_text",
+    "json": "graphmask.report.json:format_json",
+    "github": "graphmask.report.github:format_github",
+    "sarif": "graphmask.report.sarif:format_sarif",
+    "junit": "graphmask.report.junit:format_junit",
+}
+
+# A spec's required version key, at the start of a line (block-style top level).
+_SPEC_MARKER = re.compile(rb"(?m)^graphmask[ \t]*:")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("check", help="check spec files for mask and structure problems")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="spec files or directories (searched for *.yaml, *.yml)")
-    parser.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="output format")
+    parser = subparsers.add_parser(
+        "check", help="check spec files for mask and structure problems",
+        description="Check spec files. Exit status: 0 no errors, 1 errors found, 2 usage or internal error.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="spec files or directories (default: `paths` from the config, else .)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=list(FORMATS), default=None, help="output format (default: text)")
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour in text output (auto: only on a terminal, and not when NO_COLOR is set)")
+    out.add_argument("--show-source", action=argparse.BooleanOptionalAction, default=None,
+                     help="print the offending source line with a caret (default: on a terminal)")
+    rules = parser.add_argument_group("rule selection")
+    rules.add_argument("--select", metavar="CODES", action="append",
+                       help="only these codes or prefixes, comma-separated (e.g. GM2,GM108)")
+    rules.add_argument("--ignore", metavar="CODES", action="append",
+                       help="never these codes or prefixes, comma-separated")
+    rules.add_argument("--strict", "--warnings-as-errors", dest="strict", action="store_const", const=True,
+                       default=None, help="report warnings as errors (they then fail the check)")
+    rules.add_argument("--no-strict", dest="strict", action="store_const", const=False,
+                       help="undo `strict = true` from the config")
+    files = parser.add_argument_group("files")
+    files.add_argument("--include", metavar="GLOB", action="append",
+                       help="file-name globs searched for in directories (default: *.yaml, *.yml)")
+    files.add_argument("--exclude", metavar="GLOB", action="append",
+                       help="skip files matching this glob (replaces the config's `exclude`)")
+    files.add_argument("--skip-non-specs", action="store_true",
+                       help="silently skip YAML files with no top-level `graphmask:` key (for pre-commit)")
+    files.add_argument("--config", metavar="PYPROJECT", help="read [tool.graphmask] from this file")
+    files.add_argument("--no-config", action="store_true", help="ignore any pyproject.toml")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N", default=None,
+                        help="processes to use (default: all CPUs, for many files only)")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     from graphmask.cli import UsageError
 
-    found = discover(args.paths)
+    try:
+        config = _config(args)
+        selection = Selection(
+            parse_codes(_joined(args.select)) if args.select else (config.select or ()),
+            parse_codes(_joined(args.ignore)) if args.ignore else (config.ignore or ()),
+            args.strict if args.strict is not None else bool(config.strict),
+        )
+    except (ConfigError, SelectionError) as exc:
+        raise UsageError(str(exc)) from None
+    output_format = args.format or config.format or "text"
+    if output_format not in FORMATS:
+        raise UsageError(f"{config.path}: [tool.graphmask] `format`: unknown format `{output_format}` "
+                         f"(choose from {', '.join(FORMATS)})")
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError("--jobs must be 0 (auto) or more")
+
+    files = _files(args, config)
+    options = CheckOptions(limits=_limits(args), shared_custom_layers=config.custom_layers)
+    results = [dataclasses.replace(r, diagnostics=selection.apply(r.diagnostics))
+               for r in check_files(files, options, args.jobs)]
+    if not files:
+        print("graphmask check: warning: no spec files found", file=sys.stderr)
+    sys.stdout.write(_render(output_format, results, args))
+    return 1 if any(has_errors(r.diagnostics) for r in results) else 0
+
+
+def _config(args: argparse.Namespace) -> Config:
+    if args.no_config:
+        return NO_CONFIG
+    if args.config:
+        if not os.path.isfile(args.config):
+            raise ConfigError(f"--config: no such file: {args.config}")
+        return load_config(args.config)
+    return discover_config()
+
+
+def _files(args: argparse.Namespace, config: Config) -> list[str]:
+    from graphmask.cli import UsageError
+
+    paths = args.paths or config.resolved_paths() or ["."]
+    patterns = tuple(args.include or config.include or SPEC_PATTERNS)
+    found = discover(paths, patterns)
     if found.missing:
         raise UsageError(f"no such file or directory: {', '.join(found.missing)}")
-    results = [check_path(path) for path in found.files]
-    sys.stdout.write(FORMATTERS[args.format](results))
-    return 1 if any(has_errors(r.diagnostics) for r in results) else 0
+    # Command-line globs are relative to the working directory, the config's to its file.
+    if args.exclude is not None:
+        globs = [(os.getcwd(), g) for g in args.exclude]
+    else:
+        globs = [(str(config.root), g) for g in config.exclude or ()]
+    files = [f for f in found.files if not excluded(f, globs)]
+    if args.skip_non_specs:
+        files = [f for f in files if _looks_like_spec(f)]
+    return files
+
+
+def _looks_like_spec(path: str) -> bool:
+    """Whether a file has a top-level `graphmask:` key; unreadable files are kept
+    (checking them reports why they cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+    except OSError:
+        return True
+    return bool(_SPEC_MARKER.search(head.removeprefix(b"\xef\xbb\xbf")))
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    # Size/depth flags, when a command defines them, override the defaults.
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Limits) if getattr(args, f.name, None) is not None}
+    return dataclasses.replace(Limits(), **given)
+
+
+def _joined(values: list[str]) -> str:
+    return ",".join(values)
+
+
+def _render(output_format: str, results, args: argparse.Namespace) -> str:
+    module, function = FORMATS[output_format].split(":")
+    formatter = getattr(importlib.import_module(module), function)
+    if output_format != "text":
+        return formatter(results)
+    tty = sys.stdout.isatty()
+    color = args.color == "always" or (args.color == "auto" and tty and not os.environ.get("NO_COLOR"))
+    show_source = args.show_source if args.show_source is not None else (tty or args.color == "always")
+    return formatter(results, show_source=show_source, color=color)
