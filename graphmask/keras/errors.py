@@ -18,3 +18,7 @@ class CompileError(Exception):
 
 class InputError(ValueError):
     """Input data for ``run`` does not match the spec's inputs (checked before TF loads)."""
+
+
+class RunError(RuntimeError):
+    """``run`` cannot proceed: no such device, unreadable or mismatched weights."""

@@ -1,0 +1,92 @@
+"""``graphmask compile SPEC -o model.keras``: build the Keras model and save it (Keras v3 format)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from graphmask.diagnostics import Diagnostic
+
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `compile` and `run`."""
+    parser.add_argument("--allow-import", dest="allow_imports", action="append", default=[], metavar="PKG",
+                        help="package whose custom layers / Lambda functions may be imported (repeatable)")
+    parser.add_argument("--force", action="store_true",
+                        help="build even when the checker reports errors")
+    parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default=None,
+                        help="build (and run) inside this tf.distribute strategy's scope")
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("compile", help="build the Keras model of a spec and save it as .keras")
+    parser.add_argument("spec", metavar="SPEC", help="spec file")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL.keras", help="where to write the model")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
+    add_build_options(parser)
+    return parser
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], file: str) -> None:
+    """Diagnostics in the `check` text format, on stderr (stdout is for results)."""
+    if not diagnostics:
+        return
+    from graphmask.checker import CheckResult
+    from graphmask.report.text import format_text
+
+    sys.stderr.write(format_text([CheckResult(file, None, None, sorted(diagnostics, key=Diagnostic.sort_key))]))
+
+
+def build(args: argparse.Namespace):
+    """Compile ``args.spec``; returns ``Compiled`` or an exit code after printing why not."""
+    from graphmask import SpecError
+    from graphmask.cli import UsageError
+
+    if not os.path.isfile(args.spec):
+        raise UsageError(f"no such file: {args.spec}")
+    from graphmask.keras.compile import compile_spec
+    from graphmask.keras.errors import CompileError
+
+    try:
+        compiled = compile_spec(args.spec, allow_imports=args.allow_imports, force=args.force,
+                                strategy=args.strategy)
+    except (SpecError, CompileError) as exc:
+        print_diagnostics(exc.diagnostics, args.spec)
+        print(f"graphmask {args.command}: {exc}", file=sys.stderr)
+        return 1
+    print_diagnostics(compiled.diagnostics, args.spec)
+    return compiled
+
+
+def run(args: argparse.Namespace) -> int:
+    from graphmask.cli import UsageError
+
+    output = Path(args.output)
+    if output.suffix != ".keras":
+        raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")
+    if output.exists() and not args.overwrite:
+        raise UsageError(f"{output} exists; pass --overwrite to replace it")
+    compiled = build(args)
+    if isinstance(compiled, int):
+        return compiled
+    from graphmask.keras.save import OutputExists, save_model
+
+    try:
+        save_model(compiled.model, output, overwrite=args.overwrite)
+    except (OutputExists, FileNotFoundError) as exc:
+        raise UsageError(str(exc)) from None
+    model = compiled.model
+    print(f"wrote {output}: model `{model.name}`, {len(model.layers)} layers, {model.count_params()} parameters")
+    customs = sorted({n.layer_type for n in compiled.graph.layers() if n.layer_type in compiled.graph.spec.custom_layers})
+    if customs:
+        print("load it with keras.models.load_model(path, custom_objects={"
+              + ", ".join(f"{_class_name(compiled, name)!r}: {compiled.graph.spec.custom_layers[name].import_}" for name in customs)
+              + "})")
+    return 0
+
+
+def _class_name(compiled, type_name: str) -> str:
+    """Keras saves a custom layer under its class name (not the spec's alias)."""
+    return compiled.graph.spec.custom_layers[type_name].import_.rsplit(":", 1)[1]
