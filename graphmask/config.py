@@ -101,7 +101,9 @@ def discover_config(start: str | os.PathLike | None = None) -> Config:
 def _validated(path: Path, raw_key: str, key: str, value: Any) -> Any:
     where = f"{path}: [tool.graphmask] `{raw_key}`"
     if key in _LIST_KEYS:
-        if isinstance(value, str):
+        if key in ("select", "ignore") and isinstance(value, str):  # "GM2, GM108" as on the command line
+            value = value.split(",")
+        elif isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where} must be a list of strings")
