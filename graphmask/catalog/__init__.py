@@ -53,11 +53,25 @@ A layer's mask behaviour is a :class:`MaskRule`:
     ``query``      attention: the mask of the query (first) input.
     ``custom``     computed by user code (Lambda ``mask=``, custom layers):
                    present but not statically known.
+    ``inner``      whatever mask the wrapped layer's own call() leaves on its
+                   output (SpectralNormalization: runtime only).
+    ``attention_scores``  runtime mask on the attention-scores output of
+                   MultiHeadAttention/GroupQueryAttention: the combined
+                   attention mask (query & value/key masks & causal) with a
+                   head axis, shape (batch, 1, T_q, T_v) (or (batch, 1, 1,
+                   T_v) when only value is masked).  Never on the symbolic
+                   KerasTensor.
 
 ``n_outputs`` (int) and ``output_masks`` (list[str] | None)
     Number of output tensors and the kind of each one.  When
     ``output_masks`` is None, output 0 has kind ``output`` and the others
     ``none``.
+``symbolic_output_masks`` (list[str] | None)
+    ``output``/``output_masks`` describe the masks the tensors carry when the
+    model *runs* (what downstream layers actually receive).  Where the
+    symbolic functional-API graph (``KerasTensor._keras_mask``, and thus
+    build-time warnings) differs, this lists the symbolic kinds per output
+    (ReversibleEmbedding, SpectralNormalization, attention scores).
 ``overrides``
     Ordered list of ``{"when": {...}, "when_call": {...}, <fields>}``.  Each
     entry whose conditions all match replaces the given fields (later entries
@@ -74,6 +88,13 @@ A layer's mask behaviour is a :class:`MaskRule`:
 ``n_states`` (int)
     Number of state tensors of an RNN (LSTM 2, GRU/SimpleRNN 1); used for
     ``return_state``.
+``mask_constraint`` (str | None)
+    A condition the incoming mask must satisfy or the layer raises *when the
+    model runs* (the symbolic graph still builds):
+    ``broadcastable`` -- mask must broadcast to the input, right-aligned
+    (Softmax: a (batch, time) mask on a (batch, time, features) input fails);
+    ``rank_minus_one`` -- mask rank must be input rank - 1
+    (BatchNormalization).
 ``wraps`` (str | None)
     Constructor arg holding a wrapped layer (TimeDistributed/Bidirectional).
 ``source``
@@ -118,6 +139,8 @@ OUTPUT_KINDS: tuple[str, ...] = (
     "concat",
     "query",
     "custom",
+    "inner",
+    "attention_scores",
 )
 DECLARATION_OUTPUT_KINDS: tuple[str, ...] = ("same", "none", "generated", "custom")
 
@@ -211,8 +234,10 @@ class ResolvedMask:
     consumes: bool
     output: str
     n_outputs: int
-    output_masks: tuple[str, ...]  # kind per output tensor, len == n_outputs
+    output_masks: tuple[str, ...]  # kind per output tensor (runtime), len == n_outputs
+    symbolic_output_masks: tuple[str, ...] = ()  # kinds on the symbolic KerasTensors
     source: str = "static"
+    mask_constraint: str | None = None
 
     @property
     def warns_on_masked_input(self) -> bool:
@@ -227,6 +252,8 @@ _RULE_FIELDS = (
     "output",
     "n_outputs",
     "output_masks",
+    "symbolic_output_masks",
+    "mask_constraint",
 )
 
 
@@ -238,9 +265,11 @@ class MaskRule:
     output: str = "none"
     n_outputs: int = 1
     output_masks: tuple[str, ...] | None = None
+    symbolic_output_masks: tuple[str, ...] | None = None
     overrides: tuple[Mapping[str, Any], ...] = ()
     n_states: int = 0
     wraps: str | None = None
+    mask_constraint: str | None = None
     source: str = "static"
     notes: str = ""
     facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -256,9 +285,13 @@ class MaskRule:
             output=str(d.get("output", "none")),
             n_outputs=int(d.get("n_outputs", 1)),
             output_masks=None if om is None else tuple(om),
+            symbolic_output_masks=(
+                None if d.get("symbolic_output_masks") is None else tuple(d["symbolic_output_masks"])
+            ),
             overrides=tuple(_freeze(dict(o)) for o in d.get("overrides", ())),
             n_states=int(d.get("n_states", 0)),
             wraps=d.get("wraps"),
+            mask_constraint=d.get("mask_constraint"),
             source=str(d.get("source", "static")),
             notes=str(d.get("notes", "")),
             facts=_freeze(dict(d.get("facts", {}))),
@@ -315,9 +348,13 @@ class MaskRule:
             "output": self.output,
             "n_outputs": self.n_outputs,
             "output_masks": None if self.output_masks is None else list(self.output_masks),
+            "symbolic_output_masks": (
+                None if self.symbolic_output_masks is None else list(self.symbolic_output_masks)
+            ),
             "overrides": [_thaw(o) for o in self.overrides],
             "n_states": self.n_states,
             "wraps": self.wraps,
+            "mask_constraint": self.mask_constraint,
             "source": self.source,
             "notes": self.notes,
             "facts": _thaw(self.facts),
@@ -357,6 +394,7 @@ class MaskRule:
                 vals[k] = tuple(v) if isinstance(v, (list, tuple)) else v
         n = int(vals["n_outputs"])
         om = vals["output_masks"]
+        sym = vals["symbolic_output_masks"]
         if extra_states:
             inner_states = 0
             if isinstance(inner, MaskRule):
@@ -364,17 +402,8 @@ class MaskRule:
             elif isinstance(inner, ResolvedMask):
                 inner_states = max(0, inner.n_outputs - 1)
             n += extra_states * inner_states
-        if om is None:
-            om = (vals["output"],) + ("none",) * (n - 1)
-        else:
-            om = tuple(om)
-            if len(om) < n:
-                om = om + ("none",) * (n - len(om))
-            om = om[:n]
-        if not vals["supports_masking"] and vals["output"] != "generated":
-            # Keras skips compute_mask entirely; masks only appear if call()
-            # sets them itself (kept as declared by the rule).
-            pass
+        om = _fit(om, vals["output"], n)
+        sym = om if sym is None else _fit(sym, "none", n)
         return ResolvedMask(
             meaningful=bool(vals["meaningful"]),
             supports_masking=bool(vals["supports_masking"]),
@@ -382,8 +411,19 @@ class MaskRule:
             output=str(vals["output"]),
             n_outputs=n,
             output_masks=om,
+            symbolic_output_masks=sym,
             source=self.source,
+            mask_constraint=vals["mask_constraint"],
         )
+
+
+def _fit(kinds: Any, first: str, n: int) -> tuple[str, ...]:
+    if kinds is None:
+        return (first,) + ("none",) * (n - 1)
+    kinds = tuple(kinds)
+    if len(kinds) < n:
+        kinds = kinds + ("none",) * (n - len(kinds))
+    return kinds[:n]
 
 
 def _cond_ok(

@@ -335,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
         data = build_catalog(run_experiments=not ns.no_experiments)
     text = dumps(data)
+    from graphmask.catalog import probe
+
+    for msg in probe.MISMATCHES:
+        print(f"MISMATCH {msg}", file=sys.stderr)
     if ns.stdout:
         sys.stdout.write(text)
         return 0

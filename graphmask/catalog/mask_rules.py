@@ -122,7 +122,7 @@ SEQUENCE_LAYERS_IN_SPATIAL_CATEGORIES: frozenset[str] = frozenset(
     }
 )
 NOT_MEANINGFUL: frozenset[str] = frozenset(
-    {"Layer", "InputLayer", "Wrapper", "SpectralNormalization", "ConvLSTM2D", "ConvLSTM3D"}
+    {"Layer", "InputLayer", "Wrapper", "SpectralNormalization", "ConvLSTM2D", "ConvLSTM3D", "MelSpectrogram", "STFTSpectrogram", "HashedCrossing", "CategoryEncoding", "Discretization", "Pipeline"}
 )
 
 # --------------------------------------------------------------------------
@@ -170,6 +170,7 @@ CURATED: dict[str, dict] = {
                 "when": {"mask_zero": True},
                 "supports_masking": True,
                 "output": "generated",
+                "symbolic_output_masks": ["none"],
             },
             {
                 "when_call": {"reverse": True},
@@ -180,7 +181,8 @@ CURATED: dict[str, dict] = {
         "source": "curated",
         "notes": (
             "Subclass of Embedding; compute_mask returns None but call() sets "
-            "mask = inputs != 0 itself when mask_zero=True (reverse=False)."
+            "mask = inputs != 0 itself when mask_zero=True (reverse=False).  So the "
+            "mask exists when the model runs but NOT on the symbolic KerasTensor."
         ),
     },
     "Masking": {
@@ -198,9 +200,18 @@ CURATED: dict[str, dict] = {
     "GRU": _rnn(1),
     "SimpleRNN": _rnn(1),
     "RNN": {
-        **_rnn(1),
-        "notes": "n_states depends on the cell (LSTMCell: 2); RNN(cell) with "
-        "return_state returns 1 + len(cell.state_size) outputs.",
+        "supports_masking": True,
+        "consumes": True,
+        "output": "none",
+        "wraps": "cell",
+        "n_states": 0,
+        "overrides": [
+            {"when": {"return_sequences": True}, "output": "same"},
+            {"when": {"return_state": True}, "n_states_from_inner": 1},
+        ],
+        "source": "curated",
+        "notes": "Like LSTM/GRU; with return_state the number of state outputs is "
+        "the cell's (LSTMCell: 2, GRUCell/SimpleRNNCell: 1, StackedRNNCells: sum).",
     },
     "ConvLSTM1D": _rnn(2),
     "ConvLSTM2D": _rnn(2),
@@ -267,7 +278,12 @@ CURATED: dict[str, dict] = {
         "consumes": True,
         "output": "query",
         "overrides": [
-            {"when_call": {"return_attention_scores": True}, "n_outputs": 2}
+            {
+                "when_call": {"return_attention_scores": True},
+                "n_outputs": 2,
+                "output_masks": ["query", "attention_scores"],
+                "symbolic_output_masks": ["query", "none"],
+            }
         ],
         "source": "curated",
         "notes": (
@@ -280,10 +296,19 @@ CURATED: dict[str, dict] = {
         "consumes": True,
         "output": "query",
         "overrides": [
-            {"when_call": {"return_attention_scores": True}, "n_outputs": 2}
+            {
+                "when_call": {"return_attention_scores": True},
+                "n_outputs": 2,
+                "output_masks": ["query", "attention_scores"],
+                "symbolic_output_masks": ["query", "none"],
+            }
         ],
         "source": "curated",
-        "notes": "Like MultiHeadAttention.",
+        "notes": (
+            "Like MultiHeadAttention, but it does not strip the masks from its "
+            "inputs, so its internal EinsumDense projections (no masking support) "
+            "emit the 'destroy the mask' warning for masked query/value/key."
+        ),
     },
     "Add": {"supports_masking": True, "output": "merge_or", "source": "curated"},
     "Subtract": {"supports_masking": True, "output": "merge_or", "source": "curated"},
@@ -313,6 +338,42 @@ CURATED: dict[str, dict] = {
         "consumes": True,
         "output": "none",
         "source": "curated",
+    },
+    "Softmax": {
+        "supports_masking": True,
+        "consumes": True,
+        "output": "same",
+        "mask_constraint": "broadcastable",
+        "source": "curated",
+        "notes": (
+            "call(inputs, mask) adds -1e9 where mask is False; the mask must be "
+            "broadcastable to inputs (right-aligned), so the usual (batch, time) "
+            "mask on a (batch, time, features) tensor raises ValueError when the "
+            "model runs (the graph builds fine)."
+        ),
+    },
+    "BatchNormalization": {
+        "supports_masking": True,
+        "consumes": True,
+        "consumes_untested": True,
+        "output": "same",
+        "mask_constraint": "rank_minus_one",
+        "source": "curated",
+        "notes": (
+            "Uses the mask for the batch moments in training only; raises if the "
+            "mask rank is not input rank - 1."
+        ),
+    },
+    "SpectralNormalization": {
+        "supports_masking": False,
+        "output": "inner",
+        "symbolic_output_masks": ["none"],
+        "wraps": "layer",
+        "source": "curated",
+        "notes": (
+            "supports_masking is False (warns), yet when the model runs the "
+            "wrapped layer's own mask survives on the output."
+        ),
     },
     "Lambda": {
         "supports_masking": False,
@@ -379,6 +440,13 @@ PROBE_CTOR: dict[str, dict] = {
     "Wrapper": {"layer": "@dense3"},
     "Dot": {"axes": [2, 2]},
     "Pipeline": {"layers": "@pipeline_layers"},
+    "GroupNormalization": {"groups": 2},
+    "CategoryEncoding": {"num_tokens": 10},
+    "Discretization": {"bin_boundaries": [0.0, 1.0]},
+    "RandomPosterization": {"factor": [1, 8], "value_range": [0, 255]},
+    "IntegerLookup": {"vocabulary": [1, 2, 3]},
+    "StringLookup": {"vocabulary": ["a", "b"]},
+    "TextVectorization": {"vocabulary": ["a", "b"]},
 }
 
 # Input kind per layer (default "seq").
@@ -405,6 +473,7 @@ PROBE_INPUT: dict[str, str] = {
     "CategoryEncoding": "ids",
     "Discretization": "seq",
     "RNN": "seq",
+    "RepeatVector": "vec",
     "LSTMCell": "cell",
     "GRUCell": "cell",
     "SimpleRNNCell": "cell",
@@ -416,7 +485,18 @@ PROBE_INPUT: dict[str, str] = {
 
 # Layers not worth (or impossible) to instantiate in the generator.
 SKIP_EXPERIMENT: frozenset[str] = frozenset(
-    {"FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper", "InputLayer"}
+    {
+        "FlaxLayer",
+        "JaxLayer",
+        "TFSMLayer",
+        "TorchModuleWrapper",
+        "InputLayer",
+        "Layer",  # abstract: call() not implemented
+        "Wrapper",  # abstract
+        "MelSpectrogram",  # audio (batch, samples) input
+        "HashedCrossing",  # needs scalar/rank-1 features
+        "TextVectorization",  # rank-1 string input
+    }
 )
 
 # --------------------------------------------------------------------------
@@ -474,7 +554,9 @@ VARIANTS: dict[str, list[dict]] = {
     ],
     "TimeDistributed": [
         {"ctor": {"layer": {"@layer": "Dense", "args": {"units": 2}}}, "masked": [False]},
-        {"ctor": {"layer": {"@layer": "Softmax", "args": {}}}},
+        {"ctor": {"layer": {"@layer": "Softmax", "args": {}}}, "expect_error": True},
+        {"ctor": {"layer": {"@layer": "LSTM", "args": {"units": 2}}}, "input": "img", "expect_error": True},
+        {"ctor": {"layer": {"@layer": "LSTM", "args": {"units": 2}}}, "input": "img", "masked": [False]},
     ],
     "Attention": [
         {"call": {"return_attention_scores": True}},
@@ -517,5 +599,8 @@ VARIANTS: dict[str, list[dict]] = {
         {"ctor": {"mask": "@lambda_mask_same"}},
     ],
     "Dense": [{"input": "vec"}],
-    "Softmax": [{"input": "vec"}],
+    "Softmax": [{"input": "mat"}, {"input": "vec"}, {"input": "mat", "ctor": {"axis": 1}}],
+    "BatchNormalization": [{"call": {"training": True}}, {"input": "vec"}],
+    "GlobalAveragePooling1D": [{"ctor": {"keepdims": True}}],
+    "Activation": [{"ctor": {"activation": "softmax"}}],
 }

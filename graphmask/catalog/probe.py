@@ -20,6 +20,7 @@ with the observation; a mismatch raises ``ProbeMismatch`` in generate.
 from __future__ import annotations
 
 import inspect
+import re
 import warnings
 from typing import Any
 
@@ -65,10 +66,28 @@ class ProbeError(Exception):
 
 
 # ---------------------------------------------------------------- fixtures
-# Attached mask M_IN differs from the "values" masks (any(x != 0), ids != 0)
-# so that same/generated can be told apart.
+# Attached masks differ from the "values" masks (any(x != 0), ids != 0) so
+# that same/generated can be told apart.
 M_IN = np.array([[1, 1, 1, 1, 0], [1, 1, 0, 0, 0]], dtype=bool)
 M_IN2 = np.array([[1, 0, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=bool)
+M_IN3 = np.array([[1, 1, 0, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
+
+# input kind -> (structure, number of tensors)
+#   structure "single": layer(x); "list": layer([a, b, ...]); "args": layer(a, b)
+INPUT_KINDS: dict[str, tuple[str, int]] = {
+    "seq": ("single", 1),
+    "mat": ("single", 1),
+    "ids": ("single", 1),
+    "vec": ("single", 1),
+    "img": ("single", 1),
+    "vol": ("single", 1),
+    "strs": ("single", 1),
+    "pair": ("list", 2),
+    "pair_t3": ("list", 2),
+    "pair_ids": ("list", 2),
+    "triple": ("list", 3),
+    "qv": ("args", 2),
+}
 
 
 def _seq(seed: int = 0, t: int = 5, f: int = 4) -> np.ndarray:
@@ -83,6 +102,46 @@ def _ids() -> np.ndarray:
     return np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 0]], dtype="int32")
 
 
+def make_data(kind: str, masked=(True, True, True)):
+    """(values, masks) for an input kind; masks[i] is None if not masked."""
+    masked = tuple(masked) + (False,) * 3
+    base = [M_IN, M_IN2, M_IN3]
+
+    def m(i, t=5):
+        return base[i][:, :t] if masked[i] else None
+
+    if kind == "seq":
+        return [_seq()], [m(0)]
+    if kind == "mat":
+        return [_seq()[:, :, 0]], [m(0)]
+    if kind == "ids":
+        return [_ids()], [m(0)]
+    if kind == "vec":
+        return [_seq()[:, 0, :]], [np.array([True, False]) if masked[0] else None]
+    if kind == "img":
+        return [np.random.default_rng(1).normal(size=(2, 5, 4, 3)).astype("float32")], [m(0)]
+    if kind == "vol":
+        return [np.random.default_rng(2).normal(size=(2, 5, 4, 4, 3)).astype("float32")], [m(0)]
+    if kind == "strs":
+        return [np.array([["a", "b", "", "c", ""], ["d", "", "", "", ""]])], [m(0)]
+    if kind in ("pair", "qv"):
+        return [_seq(0), _seq(1)], [m(0), m(1)]
+    if kind == "pair_t3":
+        return [_seq(0), _seq(1, t=3)], [m(0), m(1, 3)]
+    if kind == "pair_ids":
+        return [_ids(), _ids()[::-1].copy()], [m(0), m(1)]
+    if kind == "triple":
+        return [_seq(0), _seq(1), _seq(2)], [m(0), m(1), m(2)]
+    raise ProbeError(f"unknown input kind {kind}")
+
+
+def _pack(kind: str, tensors: list) -> list:
+    structure = INPUT_KINDS[kind][0]
+    if structure == "list":
+        return [list(tensors)]
+    return list(tensors)
+
+
 def _tensor(x, mask=None):
     from keras import ops
     from keras.src import backend
@@ -93,58 +152,13 @@ def _tensor(x, mask=None):
     return t
 
 
-def make_inputs(kind: str, masked: tuple[bool, ...] = (True, True)):
-    """Return (positional args, numpy values, numpy masks) for an input kind."""
-    m1 = M_IN if masked[0] else None
-    m2 = M_IN2 if len(masked) > 1 and masked[1] else None
-    if kind == "seq":
-        x = _seq()
-        return [_tensor(x, m1)], [x], [m1]
-    if kind == "ids":
-        x = _ids()
-        return [_tensor(x, m1)], [x], [m1]
-    if kind == "vec":
-        x = _seq()[:, 0, :]
-        m = np.array([True, False]) if masked[0] else None
-        return [_tensor(x, m)], [x], [m]
-    if kind == "img":
-        rng = np.random.default_rng(1)
-        x = rng.normal(size=(2, 5, 4, 3)).astype("float32")
-        return [_tensor(x, m1)], [x], [m1]
-    if kind == "vol":
-        rng = np.random.default_rng(2)
-        x = rng.normal(size=(2, 5, 4, 4, 3)).astype("float32")
-        return [_tensor(x, m1)], [x], [m1]
-    if kind == "pair":
-        a, b = _seq(0), _seq(1)
-        return [[_tensor(a, m1), _tensor(b, m2)]], [a, b], [m1, m2]
-    if kind == "pair_t3":  # time lengths 5 and 3 (for Concatenate(axis=1))
-        a, b = _seq(0), _seq(1, t=3)
-        m2b = m2[:, :3] if m2 is not None else None
-        return [[_tensor(a, m1), _tensor(b, m2b)]], [a, b], [m1, m2b]
-    if kind == "triple":
-        a, b, c = _seq(0), _seq(1), _seq(2)
-        m3 = M_IN if len(masked) > 2 and masked[2] else None
-        return [[_tensor(a, m1), _tensor(b, m2), _tensor(c, m3)]], [a, b, c], [m1, m2, m3]
-    if kind == "qv":
-        a, b = _seq(0), _seq(1)
-        return [_tensor(a, m1), _tensor(b, m2)], [a, b], [m1, m2]
-    if kind == "pair_ids":
-        a, b = _ids(), _ids()[::-1].copy()
-        return [[_tensor(a, m1), _tensor(b, m2)]], [a, b], [m1, m2]
-    if kind == "strs":
-        x = np.array([["a", "b", "", "c", ""], ["d", "", "", "", ""]])
-        return [_tensor(x, m1)], [x], [m1]
-    raise ProbeError(f"unknown input kind {kind}")
-
-
 # ------------------------------------------------------------ construction
 def _special(value: Any):
     import keras
 
+    if isinstance(value, dict) and "@layer" in value:
+        return getattr(keras.layers, value["@layer"])(**value.get("args", {}))
     if not isinstance(value, str) or not value.startswith("@"):
-        if isinstance(value, dict) and "@layer" in value:
-            return getattr(keras.layers, value["@layer"])(**value.get("args", {}))
         return value
     if value == "@lstm3":
         return keras.layers.LSTM(3)
@@ -155,7 +169,7 @@ def _special(value: Any):
     if value == "@lstmcells":
         return [keras.layers.LSTMCell(3), keras.layers.LSTMCell(2)]
     if value == "@identity_fn":
-        return lambda x: x
+        return lambda x: x * 2.0
     if value == "@lambda_mask_same":
         return lambda inputs, mask=None: mask
     if value == "@pipeline_layers":
@@ -171,7 +185,7 @@ def probe_ctor(name: str, cls, extra: dict | None = None) -> dict:
             continue
         if p.default is inspect.Parameter.empty and p.name in R.REQUIRED_ARG_VALUES:
             ctor[p.name] = R.REQUIRED_ARG_VALUES[p.name]
-    ctor.update(R.PROBE_CTOR.get(name, {}))
+    ctor.update(R.PROBE_CTOR.get(name, R.PROBE_CTOR.get(cls.__name__, {})))
     ctor.update(extra or {})
     return ctor
 
@@ -185,6 +199,8 @@ def instantiate(name: str, cls, ctor: dict):
 
 def _n_states(layer) -> int:
     cell = getattr(layer, "cell", None)
+    if cell is None and hasattr(layer, "state_size"):
+        cell = layer  # an RNN cell
     if cell is None:
         return 0
     ss = getattr(cell, "state_size", None)
@@ -216,20 +232,20 @@ def static_facts(name: str, cls) -> dict:
 
 
 # --------------------------------------------------------------- observing
-def _mask_np(t):
-    from keras import ops
-    from keras.src import backend
-
-    m = backend.get_keras_mask(t) if t is not None and hasattr(t, "shape") else None
-    if m is None:
-        return None
-    return np.asarray(ops.convert_to_numpy(m)).astype(bool)
-
-
-def _np(t):
+def _to_np(t):
     from keras import ops
 
     return np.asarray(ops.convert_to_numpy(t))
+
+
+def _mask_of(t):
+    from keras.src import backend
+
+    try:
+        m = backend.get_keras_mask(t)
+    except Exception:  # noqa: BLE001
+        m = getattr(t, "_keras_mask", None)
+    return m
 
 
 def _flatten(outputs) -> list:
@@ -243,101 +259,217 @@ def _flatten(outputs) -> list:
     return [outputs]
 
 
-def call_layer(layer, args: list, call_kwargs: dict):
-    """Call eagerly; return (outputs_flat, warned, error)."""
+def _err(exc: BaseException) -> str:
+    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+    # Keras wraps call errors; keep the informative line.
+    msg = next((ln for ln in lines if "mask" in ln.lower()), lines[0] if lines else "")
+    msg = re.sub(r"\x1b\[[0-9;]*m", "", msg).strip()
+    msg = re.sub(r"'[a-z_]+_\d+'", "'<name>'", msg)
+    return f"{type(exc).__name__}: {msg[:200]}"
+
+
+def _warnings(rec, cls_name: str) -> tuple[bool, list[str]]:
+    own, inner = False, []
+    for w in rec:
+        text = str(w.message)
+        if WARN_TEXT not in text:
+            continue
+        mt = re.search(r"\(of type (\w+)\)", text)
+        typ = mt.group(1) if mt else "?"
+        if typ == cls_name and not inner:
+            own = True
+        else:
+            inner.append(typ)
+    return own, sorted(set(inner))
+
+
+def observe_eager(layer, kind: str, masked, call_kwargs: dict) -> dict:
+    """Direct (imperative) call on tensors carrying `_keras_mask`."""
+    vals, masks = make_data(kind, masked)
+    args = _pack(kind, [_tensor(v, m) for v, m in zip(vals, masks)])
+    cls_name = type(layer).__name__
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         try:
             out = layer(*args, **call_kwargs)
         except Exception as exc:  # noqa: BLE001
-            return None, False, f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-    warned = any(WARN_TEXT in str(w.message) for w in rec)
-    return _flatten(out), warned, None
-
-
-def observe(
-    name: str,
-    cls,
-    ctor: dict,
-    input_kind: str,
-    call_kwargs: dict | None = None,
-    masked: tuple[bool, ...] = (True, True),
-    consumption: bool = True,
-) -> dict:
-    """One eager experiment.  Returns a JSON-able observation."""
-    call_kwargs = dict(call_kwargs or {})
+            return {"error": _err(exc)}
+    own, inner = _warnings(rec, cls_name)
+    flat = _flatten(out)
+    in_flat = _flatten(args)
+    res: dict[str, Any] = {
+        "warned": own,
+        "n_outputs": len(flat),
+        "_masks": [None if _mask_of(o) is None else _to_np(_mask_of(o)).astype(bool) for o in flat],
+        "passthrough": any(o is i for o in flat for i in in_flat),
+    }
+    if inner:
+        res["inner_warnings"] = inner
+    # did the call strip masks from its input tensors (MultiHeadAttention)?
+    stripped = [m is not None and _mask_of(t) is None for t, m in zip(in_flat, masks)]
+    if any(stripped):
+        res["strips_input_masks"] = True
+    # consumption: same instance/weights, same values, no masks.  Called
+    # twice to rule out layers whose output is random at inference.
     try:
-        layer = instantiate(name, cls, ctor)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            outs2 = [
+                _flatten(layer(*_pack(kind, [_tensor(v) for v in vals]), **call_kwargs))
+                for _ in range(2)
+            ]
+        if _differs(outs2[0], outs2[1]) is False:
+            res["mask_changes_values"] = bool(_differs(flat, outs2[0]))
+    except Exception:  # noqa: BLE001
+        pass
+    return res
+
+
+def _differs(a_list, b_list) -> bool | None:
+    if len(a_list) != len(b_list):
+        return None
+    diffs = []
+    for a, b in zip(a_list, b_list):
+        a, b = _to_np(a), _to_np(b)
+        if a.shape != b.shape:
+            return True
+        if a.dtype.kind in "fiub":
+            diffs.append(not np.allclose(a, b, atol=1e-6, equal_nan=True))
+        else:
+            diffs.append(not np.array_equal(a, b))
+    return any(diffs)
+
+
+def _helper_layers():
+    """SetMask (attach an explicit boolean mask) and Spy (record runtime mask)."""
+    global _HELPERS
+    if _HELPERS is not None:
+        return _HELPERS
+    import keras
+    from keras import ops
+
+    class SetMask(keras.layers.Layer):
+        def call(self, inputs):
+            return ops.copy(inputs[0])
+
+        def compute_mask(self, inputs, mask=None):
+            return ops.cast(inputs[1], "bool")
+
+        def compute_output_spec(self, inputs):
+            return keras.KerasTensor(inputs[0].shape, dtype=inputs[0].dtype)
+
+    class Spy(keras.layers.Layer):
+        def __init__(self, box, idx, **kw):
+            super().__init__(**kw)
+            self.supports_masking = True
+            self._box, self._idx = box, idx
+
+        def call(self, x, mask=None):
+            self._box.masks[self._idx] = None if mask is None else _to_np(mask).astype(bool)
+            return ops.copy(x) if hasattr(x, "shape") else x
+
+        def compute_output_spec(self, x, mask=None):
+            return keras.KerasTensor(x.shape, dtype=x.dtype)
+
+    _HELPERS = (SetMask, Spy)
+    return _HELPERS
+
+
+_HELPERS = None
+
+
+class _Box:
+    """Plain holder (Keras would wrap a dict attribute into a tracked copy)."""
+
+    def __init__(self):
+        self.masks: dict[int, Any] = {}
+
+
+def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
+    """Functional API: masked keras.Input tensors -> layer -> Model run eagerly.
+
+    Records the symbolic masks (KerasTensor._keras_mask), the warning at
+    graph-construction time, and the masks the outputs carry when the Model
+    is executed (seen by Spy layers) or the runtime error.
+    """
+    import keras
+
+    if kind == "strs":
+        return {"skipped": "string input"}
+    SetMask, Spy = _helper_layers()
+    vals, masks = make_data(kind, masked)
+    inputs, feeds, tensors = [], [], []
+    for v, m in zip(vals, masks):
+        xi = keras.Input(shape=v.shape[1:], dtype=str(v.dtype))
+        inputs.append(xi)
+        feeds.append(v)
+        if m is not None:
+            mi = keras.Input(shape=m.shape[1:], dtype="bool")
+            inputs.append(mi)
+            feeds.append(m)
+            tensors.append(SetMask()([xi, mi]))
+        else:
+            tensors.append(xi)
+    args = _pack(kind, tensors)
+    cls_name = type(layer).__name__
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        try:
+            out = layer(*args, **call_kwargs)
+        except Exception as exc:  # noqa: BLE001
+            return {"build_error": _err(exc)}
+    own, inner = _warnings(rec, cls_name)
+    flat = _flatten(out)
+    res: dict[str, Any] = {
+        "warned": own,
+        "n_outputs": len(flat),
+        "symbolic_has_mask": [_mask_of(o) is not None for o in flat],
+    }
+    if inner:
+        res["inner_warnings"] = inner
+    box = _Box()
+    try:
+        spied = [Spy(box, i)(o) for i, o in enumerate(flat)]
+        model = keras.Model(inputs, spied)
     except Exception as exc:  # noqa: BLE001
-        return {"error": f"init {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
-    args, vals, masks = make_inputs(input_kind, masked)
-    outs, warned, err = call_layer(layer, args, call_kwargs)
-    if err:
-        return {"error": err}
-    obs: dict[str, Any] = {"warned": warned, "n_outputs": len(outs)}
-    out_masks = [_mask_np(o) for o in outs]
-    obs["_masks"] = out_masks
-    obs["_vals"] = vals
-    obs["_in_masks"] = masks
-    obs["mask_shapes"] = [None if m is None else list(m.shape) for m in out_masks]
-    if consumption:
-        # Same layer instance (same weights), same values, no masks attached.
-        args2, _, _ = make_inputs(input_kind, masked=(False, False, False))
-        outs2, _, err2 = call_layer(layer, args2, call_kwargs)
-        if err2 is None and outs2 is not None and len(outs2) == len(outs):
-            try:
-                diff = any(
-                    not np.allclose(_np(a), _np(b), atol=1e-6, equal_nan=True)
-                    for a, b in zip(outs, outs2)
-                    if _np(a).dtype.kind in "fiub" and _np(a).shape == _np(b).shape
-                )
-            except Exception:  # noqa: BLE001
-                diff = None
-            obs["mask_changes_values"] = diff
-    return obs
+        res["model_error"] = _err(exc)
+        return res
+    with warnings.catch_warnings(record=True) as rec2:
+        warnings.simplefilter("always")
+        try:
+            model(feeds)
+        except Exception as exc:  # noqa: BLE001
+            res["runtime_error"] = _err(exc)
+            return res
+    own2, _ = _warnings(rec2, cls_name)
+    res["runtime_warned"] = own2
+    if len(box.masks) != len(flat):
+        res["runtime_error"] = "probe: Spy layers did not run"
+        return res
+    res["_masks"] = [box.masks[i] for i in range(len(flat))]
+    return res
 
 
-def observe_symbolic(name: str, cls, ctor: dict, input_kind: str, call_kwargs=None) -> dict:
-    """Functional API: masked keras.Input -> layer; which outputs carry a mask."""
+def observe(name: str, cls, ctor: dict, kind: str, call_kwargs=None, masked=(True, True, True)) -> dict:
     import keras
 
     call_kwargs = dict(call_kwargs or {})
+    vals, masks = make_data(kind, masked)
+    out: dict[str, Any] = {"_vals": vals, "_in_masks": masks}
+    keras.utils.set_random_seed(1234)
     try:
         layer = instantiate(name, cls, ctor)
     except Exception as exc:  # noqa: BLE001
-        return {"error": f"init {type(exc).__name__}"}
-
-    def masked_input(shape, dtype="float32"):
-        inp = keras.Input(shape=shape, dtype=dtype)
-        if dtype.startswith("int"):
-            return inp, keras.layers.Embedding(10, 4, mask_zero=True)(inp)  # float+mask
-        return inp, keras.layers.Masking()(inp)
-
+        out["error"] = "init " + _err(exc)
+        return out
+    out["eager"] = observe_eager(layer, kind, masked, call_kwargs)
+    keras.utils.set_random_seed(1234)
     try:
-        if input_kind == "seq":
-            _, x = masked_input((5, 4))
-            args = [x]
-        elif input_kind in ("pair", "qv"):
-            _, a = masked_input((5, 4))
-            _, b = masked_input((5, 4))
-            args = [[a, b]] if input_kind == "pair" else [a, b]
-        else:
-            return {"skipped": input_kind}
+        layer2 = instantiate(name, cls, ctor)
+        out["model"] = observe_model(layer2, kind, masked, call_kwargs)
     except Exception as exc:  # noqa: BLE001
-        return {"error": f"input {type(exc).__name__}"}
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        try:
-            out = layer(*args, **call_kwargs)
-        except Exception as exc:  # noqa: BLE001
-            return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
-    warned = any(WARN_TEXT in str(w.message) for w in rec)
-    flat = _flatten(out)
-    return {
-        "warned": warned,
-        "n_outputs": len(flat),
-        "has_mask": [getattr(o, "_keras_mask", None) is not None for o in flat],
-    }
+        out["model"] = {"build_error": _err(exc)}
+    return out
 
 
 # ---------------------------------------------------------------- predict
@@ -352,6 +484,18 @@ def predict_mask(kind: str, vals: list, masks: list, layer_args: dict, call_kwar
         return first
     if kind == "custom":
         return "custom"
+    if kind == "attention_scores":
+        q = masks[0] if masks else None
+        v = masks[1] if len(masks) > 1 else None
+        auto = None
+        if q is not None:
+            auto = q[:, :, None]
+        if v is not None:
+            auto = v[:, None, :] if auto is None else auto & v[:, None, :]
+        if call_kwargs.get("use_causal_mask") and auto is not None:
+            tq, tv = vals[0].shape[1], vals[1].shape[1]
+            auto = auto & np.tril(np.ones((1, tq, tv), dtype=bool))
+        return None if auto is None else auto[:, None]
     if kind == "generated":
         x = vals[0]
         if np.issubdtype(x.dtype, np.integer):
@@ -399,15 +543,28 @@ def classify(mask, vals, masks, layer_args) -> list[str] | None:
     return hits or ["other"]
 
 
+def check_constraint(constraint: str | None, x_shape: tuple, m_shape: tuple) -> bool:
+    """True if a mask of m_shape is acceptable for an input of x_shape."""
+    if not constraint:
+        return True
+    if constraint == "broadcastable":
+        if len(m_shape) > len(x_shape):
+            return False
+        return all(m == 1 or m == x for m, x in zip(m_shape[::-1], x_shape[::-1]))
+    if constraint == "rank_minus_one":
+        return len(m_shape) == len(x_shape) - 1
+    raise ProbeError(f"unknown constraint {constraint}")
+
+
 # ------------------------------------------------------------------- study
 def default_input_kind(name: str, canon: str, category: str | None = None) -> str:
     if name in R.PROBE_INPUT:
         return R.PROBE_INPUT[name]
     if canon in R.PROBE_INPUT:
         return R.PROBE_INPUT[canon]
-    if canon.endswith("2D") or category == "image_augmentation":
+    if "2D" in canon or category == "image_augmentation":
         return "img"
-    if canon.endswith("3D"):
+    if "3D" in canon:
         return "vol"
     return "seq"
 
@@ -438,7 +595,6 @@ def _call_defaults(cls) -> dict:
 
 
 def _json_ctor(ctor: dict) -> dict:
-    """Probe ctor as JSON (specials kept as their '@' names)."""
     out = {}
     for k, v in sorted(ctor.items()):
         if isinstance(v, dict) and "@layer" in v:
@@ -451,7 +607,7 @@ def _json_ctor(ctor: dict) -> dict:
 
 
 def study(name: str, cls, run_experiments: bool = True) -> dict:
-    """Static facts + eager/symbolic observations for one layer class."""
+    """Static facts + observations for one layer class."""
     from graphmask.catalog.generate import _category
 
     canon = cls.__name__
@@ -463,46 +619,67 @@ def study(name: str, cls, run_experiments: bool = True) -> dict:
     if kind in ("skip", "cell"):
         return result
     variants = [{}] + list(R.VARIANTS.get(name, R.VARIANTS.get(canon, [])))
-    for i, var in enumerate(variants):
+    for var in variants:
         ctor = probe_ctor(name, cls, var.get("ctor"))
         ik = var.get("input", kind)
-        masked = tuple(var.get("masked", (True, True, True)))
+        n = INPUT_KINDS[ik][1]
+        masked = tuple(var.get("masked", (True,) * n))[:n]
         obs = observe(name, cls, ctor, ik, var.get("call"), masked)
-        rec = {
-            "ctor": _json_ctor(ctor),
-            "call": dict(var.get("call", {})),
-            "input": ik,
-            "masked": list(masked[: _n_inputs(ik)]),
-            "obs": obs,
-        }
-        if i == 0:
-            rec["symbolic"] = observe_symbolic(name, cls, ctor, ik, var.get("call"))
-        result["probes"].append(rec)
+        result["probes"].append(
+            {
+                "ctor": _json_ctor(ctor),
+                "call": dict(var.get("call", {})),
+                "input": ik,
+                "masked": list(masked),
+                "obs": obs,
+                "expect_error": bool(var.get("expect_error", False)),
+            }
+        )
     return result
 
 
-def _n_inputs(kind: str) -> int:
-    return {"pair": 2, "pair_t3": 2, "qv": 2, "pair_ids": 2, "triple": 3}.get(kind, 1)
-
-
 def _inner_rule(ctor: dict) -> tuple[dict, MaskRule | None]:
-    v = ctor.get("layer")
+    import keras
+
+    v = ctor.get("layer", ctor.get("cell"))
     if isinstance(v, dict) and "@layer" in v:
-        import keras
+        inner_name, inner_args = v["@layer"], v.get("args", {})
+    elif v == "@lstm3":
+        inner_name, inner_args = "LSTM", {"units": 3}
+    elif v == "@dense3":
+        inner_name, inner_args = "Dense", {"units": 3}
+    elif v == "@lstmcell3":
+        inner_name, inner_args = "LSTMCell", {"units": 3}
+    else:
+        return {}, None
+    inner_cls = getattr(keras.layers, inner_name)
+    args = {**_defaults(inner_cls), **inner_args}
+    cur = R.CURATED.get(inner_name)
+    if cur:
+        return args, MaskRule.from_json(cur)
+    f = static_facts(inner_name, inner_cls)
+    sm = bool(f.get("supports_masking"))
+    return args, MaskRule(
+        supports_masking=sm,
+        output="same" if sm and not f.get("compute_mask_overridden") else "none",
+        n_states=int(f.get("n_states", 0)),
+    )
 
-        inner_cls = getattr(keras.layers, v["@layer"])
-        args = {**_defaults(inner_cls), **v.get("args", {})}
-        cur = R.CURATED.get(v["@layer"])
-        return args, (MaskRule.from_json(cur) if cur else None)
-    if v == "@lstm3":
-        import keras
 
-        return {**_defaults(keras.layers.LSTM), "units": 3}, MaskRule.from_json(R.CURATED["LSTM"])
-    return {}, None
+def _first_arg_masked(kind: str, masks: list) -> bool:
+    structure = INPUT_KINDS[kind][0]
+    if structure == "args":
+        return masks[0] is not None
+    return any(m is not None for m in masks)
 
 
-def verify_probe(rule: MaskRule, cls, rec: dict) -> list[str]:
-    """Compare a resolved rule with one observation; return mismatch messages."""
+def verify_probe(rule: MaskRule, cls, rec: dict, notes: list[str]) -> list[str]:
+    """Compare a resolved rule with one observation; return mismatch messages.
+
+    Truth is the functional Model run (runtime masks) plus the warning seen
+    while building the graph; differences between the symbolic graph, the
+    Model run and a direct eager call are appended to ``notes``.
+    """
     obs = rec["obs"]
     if "error" in obs:
         return []
@@ -511,71 +688,130 @@ def verify_probe(rule: MaskRule, cls, rec: dict) -> list[str]:
     call = {**_call_defaults(cls), **rec["call"]}
     inner_args, inner = _inner_rule(ctor)
     rm = rule.resolve(args, call, inner_args, inner)
-    problems = []
-    in_masks = obs["_in_masks"]
-    first_masked = in_masks[0] is not None if _n_inputs(rec["input"]) == 1 or rec["input"] == "qv" else any(
-        m is not None for m in in_masks
-    )
+    vals, in_masks = obs["_vals"], obs["_in_masks"]
+    kind = rec["input"]
+    first_masked = _first_arg_masked(kind, in_masks)
     exp_warn = (not rm.supports_masking) and first_masked
-    if exp_warn != obs["warned"]:
-        problems.append(f"warned={obs['warned']} but rule predicts {exp_warn}")
-    if obs["n_outputs"] != rm.n_outputs:
-        problems.append(f"n_outputs={obs['n_outputs']} but rule predicts {rm.n_outputs}")
+    problems: list[str] = []
+    model, eager = obs.get("model", {}), obs.get("eager", {})
+    tag = f"ctor={ctor} call={rec['call']} input={kind} masked={rec['masked']}"
+    for mode, o in (("model", model), ("eager", eager)):
+        if "warned" in o and o["warned"] != exp_warn:
+            problems.append(f"{mode}: warned={o['warned']} but rule predicts {exp_warn}")
+    # mask constraint -> runtime error
+    first_mask = in_masks[0]
+    x0 = vals[0]
+    ok = True
+    if rm.supports_masking and first_mask is not None:
+        ok = check_constraint(rule.mask_constraint, x0.shape, first_mask.shape)
+    if rec.get("expect_error"):
+        ok = False
+    for mode, o, key in (("model", model, "runtime_error"), ("eager", eager, "error")):
+        if not o or "build_error" in o or "skipped" in o or "model_error" in o:
+            continue
+        got_err = key in o
+        if got_err and ok:
+            problems.append(f"{mode}: unexpected error {o[key]}")
+        elif not got_err and not ok:
+            problems.append(f"{mode}: rule's mask_constraint predicts an error, none raised")
+    if "runtime_error" in model and not ok and "warned" in model:
+        if any(model["symbolic_has_mask"]):
+            notes.append(f"{tag}: graph builds but fails at runtime: {model['runtime_error']}")
+    truth = None
+    if "_masks" in model:
+        truth, source = model["_masks"], "model"
+    elif "_masks" in eager:
+        truth, source = eager["_masks"], "eager"
+    if truth is None:
         return problems
-    for i, (kind, got) in enumerate(zip(rm.output_masks, obs["_masks"])):
-        if not rm.supports_masking and kind not in ("generated",):
-            # Keras never assigns compute_mask results; only masks set inside call().
-            kind = "none" if kind != "custom" else kind
-        exp = predict_mask(kind, obs["_vals"], in_masks, args, call)
+    if len(truth) != rm.n_outputs:
+        problems.append(f"{source}: n_outputs={len(truth)} but rule predicts {rm.n_outputs}")
+        return problems
+    for i, (k, got) in enumerate(zip(rm.output_masks, truth)):
+        if not rm.supports_masking and k not in ("custom", "inner"):
+            k = "none"  # Keras never calls compute_mask
+        if k == "inner":
+            ir = inner.resolve(inner_args, {}) if inner is not None else None
+            k = ir.output if ir is not None and ir.supports_masking else "none"
+        exp = predict_mask(k, vals, in_masks, args, call)
         if isinstance(exp, str):
             if got is None:
-                problems.append(f"output {i}: expected a custom mask, got none")
+                problems.append(f"{source} output {i}: expected a custom mask, got none")
             continue
         if exp is None and got is None:
             continue
+        if exp is None and got is not None and eager.get("passthrough"):
+            notes.append(f"{tag}: output {i} is the input tensor object; its mask survives at runtime")
+            continue
         if exp is None or got is None or exp.shape != got.shape or not np.array_equal(exp, got):
             problems.append(
-                f"output {i}: rule kind {kind!r} predicts "
+                f"{source} output {i}: rule kind {k!r} predicts "
                 f"{None if exp is None else exp.astype(int).tolist()} but Keras gave "
                 f"{None if got is None else got.astype(int).tolist()}"
             )
-    ch = obs.get("mask_changes_values")
-    if ch is not None and first_masked and rm.supports_masking and ch != rm.consumes:
-        problems.append(f"mask changes values={ch} but rule says consumes={rm.consumes}")
+    # symbolic graph presence
+    if "symbolic_has_mask" in model and rm.supports_masking == (not model.get("warned")):
+        exp_sym = []
+        for k in rm.symbolic_output_masks:
+            if not rm.supports_masking and k != "custom":
+                k = "none"
+            p = predict_mask(k, vals, in_masks, args, call) if k not in ("inner",) else None
+            exp_sym.append(p is not None)
+        if exp_sym != model["symbolic_has_mask"] and not rule.meaningful:
+            notes.append(f"{tag}: symbolic masks {model['symbolic_has_mask']} (output spec is the input KerasTensor)")
+        elif exp_sym != model["symbolic_has_mask"]:
+            problems.append(
+                f"symbolic masks present={model['symbolic_has_mask']} but rule predicts {exp_sym}"
+            )
+    if "symbolic_has_mask" in model and "_masks" in model:
+        rt = [m is not None for m in model["_masks"]]
+        if rt != model["symbolic_has_mask"]:
+            notes.append(f"{tag}: symbolic masks {model['symbolic_has_mask']} != Model-run masks {rt}")
+    if "_masks" in eager and "_masks" in model and len(eager["_masks"]) == len(model["_masks"]):
+        e = [m is not None for m in eager["_masks"]]
+        rt = [m is not None for m in model["_masks"]]
+        if e != rt:
+            notes.append(f"{tag}: direct eager call masks {e} != Model-run masks {rt}")
+    if eager.get("strips_input_masks"):
+        notes.append(f"{tag}: direct eager call removes _keras_mask from its input tensors")
+    if eager.get("inner_warnings") or model.get("inner_warnings"):
+        inner_w = sorted(set(eager.get("inner_warnings", []) + model.get("inner_warnings", [])))
+        notes.append(f"{tag}: sublayers warn: {', '.join(inner_w)}")
     return problems
+
+
+def _classified(masks, vals, in_masks, ctor):
+    return [None if m is None else classify(m, vals, in_masks, ctor) for m in masks]
 
 
 def _public_obs(rec: dict) -> dict:
     obs = rec["obs"]
-    out: dict[str, Any] = {
-        "ctor": rec["ctor"],
-        "input": rec["input"],
-        "masked": rec["masked"],
-    }
+    out: dict[str, Any] = {"ctor": rec["ctor"], "input": rec["input"], "masked": rec["masked"]}
     if rec["call"]:
         out["call"] = rec["call"]
     if "error" in obs:
         out["error"] = obs["error"]
         return out
-    out["warned"] = obs["warned"]
-    out["n_outputs"] = obs["n_outputs"]
-    out["output_masks"] = [
-        None if m is None else classify(m, obs["_vals"], obs["_in_masks"], {**rec["ctor"]})
-        for m in obs["_masks"]
-    ]
-    out["mask_shapes"] = obs["mask_shapes"]
-    if "mask_changes_values" in obs:
-        out["mask_changes_values"] = obs["mask_changes_values"]
-    if "symbolic" in rec:
-        out["symbolic"] = rec["symbolic"]
+    vals, in_masks = obs["_vals"], obs["_in_masks"]
+    for mode in ("model", "eager"):
+        o = obs.get(mode, {})
+        d = {k: v for k, v in o.items() if not k.startswith("_")}
+        if "_masks" in o:
+            d["output_masks"] = _classified(o["_masks"], vals, in_masks, rec["ctor"])
+        out[mode] = d
     return out
 
 
-class ProbeMismatch(Exception):
-    pass
-
-
 MISMATCHES: list[str] = []
+
+
+def _consumes_observed(probes: list[dict]) -> bool | None:
+    seen = None
+    for rec in probes:
+        e = rec["obs"].get("eager", {})
+        if "mask_changes_values" in e:
+            seen = bool(seen) or e["mask_changes_values"]
+    return seen
 
 
 def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
@@ -583,30 +819,33 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     facts = st["static"]
     curated = R.CURATED.get(name) or R.CURATED.get(cls.__name__)
     probes = st["probes"]
-    default = probes[0] if probes else None
-    dobs = default["obs"] if default and "error" not in default["obs"] else None
+    good = [r for r in probes if "error" not in r["obs"]]
+    default = good[0] if good and good[0] is probes[0] else None
+    consumed = _consumes_observed(probes)
     if curated is not None:
-        rule = {k: v for k, v in curated.items()}
+        rule = dict(curated)
         source = "curated"
     else:
         sm = bool(facts.get("supports_masking", False))
         rule = {"supports_masking": sm}
+        dobs = default["obs"] if default else None
+        truth = None
         if dobs is not None:
+            truth = dobs.get("model", {}).get("_masks", dobs.get("eager", {}).get("_masks"))
+        if truth is not None:
             source = "experiment"
-            first_mask = dobs["_masks"][0] if dobs["_masks"] else None
-            if sm and first_mask is not None:
-                hits = classify(first_mask, dobs["_vals"], dobs["_in_masks"], default["ctor"])
-                rule["output"] = hits[0]
-            elif first_mask is not None:
-                rule["output"] = "custom"
+            first = truth[0] if truth else None
+            if sm and first is not None:
+                rule["output"] = classify(first, dobs["_vals"], dobs["_in_masks"], default["ctor"])[0]
             else:
                 rule["output"] = "none"
-            if dobs["n_outputs"] != 1:
-                rule["n_outputs"] = dobs["n_outputs"]
-            ch = dobs.get("mask_changes_values")
-            rule["consumes"] = bool(ch) if (ch is not None and sm) else bool(
+            if len(truth) != 1:
+                rule["n_outputs"] = len(truth)
+            rule["consumes"] = bool(consumed) if consumed is not None else bool(
                 facts.get("call_has_mask_arg") and sm
             )
+            if not (sm or facts.get("call_has_mask_arg")):
+                rule["consumes"] = False
         else:
             source = "static"
             overridden = facts.get("compute_mask_overridden", False)
@@ -624,19 +863,25 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
             "call_has_mask_arg": facts.get("call_has_mask_arg"),
         }
     )
+    if consumed is not None:
+        rule_facts["mask_changes_values_observed"] = consumed
     if not facts.get("instantiable", True):
         rule_facts["instantiable"] = False
-    rule["facts"] = rule_facts
-    # verify against every probe
-    mr = MaskRule.from_json(rule)
-    problems = []
+    mr = MaskRule.from_json({**rule, "facts": rule_facts})
+    problems: list[str] = []
+    notes: list[str] = []
     for rec in probes:
-        for p in verify_probe(mr, cls, rec):
-            problems.append(f"{name} {rec['ctor']} call={rec['call']} masked={rec['masked']}: {p}")
+        for p in verify_probe(mr, cls, rec, notes):
+            problems.append(f"{name} ctor={rec['ctor']} call={rec['call']} input={rec['input']} masked={rec['masked']}: {p}")
+    if consumed is not None and mr.supports_masking and consumed and not mr.consumes:
+        problems.append(f"{name}: the mask changed output values but rule says consumes=False")
+    if consumed is False and mr.consumes and not rule.get("consumes_untested"):
+        problems.append(f"{name}: rule says consumes=True but no probe showed the mask changing values")
     MISMATCHES.extend(problems)
-    rule["verified"] = bool(probes) and not problems and any("error" not in r["obs"] for r in probes)
-    rule["observations"] = [_public_obs(r) for r in probes]
+    if notes:
+        rule_facts["observed_quirks"] = sorted(set(notes))
+    rule["facts"] = rule_facts
     full = MaskRule.from_json(rule).to_json()
-    full["verified"] = rule["verified"]
-    full["observations"] = rule["observations"]
+    full["verified"] = bool(good) and not problems
+    full["observations"] = [_public_obs(r) for r in probes]
     return full
