@@ -249,6 +249,14 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | 
         return _combine(present, node.id)
     if kind in ("concat", "custom"):
         return _combine(present, node.id) if present else None
+    if kind == "attention_scores":
+        # The combined attention mask (query/value/key masks, causal mask),
+        # kept on the scores at runtime: present whenever any of them is.
+        every = [t.mask for t in flow.inputs if t.mask is not None]
+        if not every and not flow.info.effective_call_kwargs(node.call_kwargs).get("use_causal_mask"):
+            return None
+        rank = len(shape) if shape is not None else None
+        return _combine(every, node.id) if every else Mask(frozenset(), (node.id,), rank)
     raise ValueError(f"unknown mask output kind {kind!r}")
 
 
@@ -264,10 +272,13 @@ def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resol
         roles.append("generator")
     other_masks = any(t.mask is not None for i, t in enumerate(flow.inputs) if i not in flow.first_arg)
     takes_mask = resolved.consumes and (received or (other_masks and flow.info.input_mode == "args"))
+    if takes_mask:
+        # Keras hands the mask to call() whenever it has a `mask` parameter,
+        # even when the layer then drops it for not supporting masking.
+        roles.append("consumer")
     if received and not resolved.supports_masking:
         roles.append("unsupported")
-        return roles
-    if received:
+    elif received:
         if any(k in ("same", "query") and m is not None for k, m in zip(kinds, masks)) and not resolved.consumes:
             roles.append("propagator")
         if any(k in ("merge_or", "concat", "custom") and m is not None for k, m in zip(kinds, masks)) or (
@@ -276,6 +287,4 @@ def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resol
             roles.append("modifier")
         if all(m is None for m in masks):
             roles.append("destroyer")
-    if takes_mask:
-        roles.insert(1 if "generator" in roles else 0, "consumer")
     return [r for r in ROLES if r in roles]
