@@ -1,0 +1,78 @@
+"""`graphmask check` never imports TensorFlow, Keras or other heavy frameworks:
+run the CLI in a fresh process where importing them fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LINT = Path(__file__).parent / "data" / "lint"
+HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "torch", "graphmask.keras")
+
+# A meta path finder that refuses the heavy packages, then the CLI; at exit,
+# report which of them (if any) made it into sys.modules anyway.
+BLOCKED_CLI = f"""
+import sys
+HEAVY = {HEAVY!r}
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith(HEAVY):
+            raise ImportError(f"{{name}} is blocked: graphmask check must not import it")
+        return None
+
+sys.meta_path.insert(0, Refuse())
+from graphmask.cli import main
+code = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.startswith(HEAVY))
+print("LOADED=" + ",".join(loaded), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_blocked(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", BLOCKED_CLI, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.graphmask.custom_layers.Scale]\nimport = "my_pkg:Scale"\nmask = {supports_masking = true}\n')
+    for name in ("bad", "good"):
+        (tmp_path / f"{name}.yaml").write_text((LINT / f"{name}.yaml").read_text())
+    return tmp_path
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github", "sarif", "junit"])
+def test_check_works_with_tensorflow_and_keras_unimportable(project, output_format):
+    result = run_blocked(project, "check", "bad.yaml", "good.yaml", "--format", output_format)
+    assert result.returncode == 1, result.stderr
+    assert "GM103" in result.stdout
+    assert "internal error while checking" not in result.stdout and "Traceback" not in result.stderr
+    assert "LOADED=\n" in result.stderr or result.stderr.rstrip().endswith("LOADED=")
+
+
+def test_the_block_is_real(project):
+    """The same wrapper does stop a command that needs Keras (so the test above means something)."""
+    result = run_blocked(project, "check", "good.yaml", "--format", "json")
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+    probe = subprocess.run([sys.executable, "-c", BLOCKED_CLI.replace("from graphmask.cli import main",
+                                                                      "import keras\nfrom graphmask.cli import main")],
+                           cwd=project, env={**os.environ, "PYTHONPATH": str(REPO)},
+                           capture_output=True, text=True, timeout=120)
+    assert probe.returncode != 0 and "keras is blocked" in probe.stderr
+
+
+def test_rules_command_is_light_too(project):
+    result = run_blocked(project, "rules", "GM201")
+    assert result.returncode == 0 and "Bad:" in result.stdout
+    assert result.stderr.rstrip().endswith("LOADED=")
