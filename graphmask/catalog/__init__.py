@@ -301,35 +301,60 @@ class MaskRule:
     def from_declaration(cls, d: Mapping[str, Any]) -> "MaskRule":
         """Build from a spec ``custom_layers.<Name>.mask`` declaration.
 
-        Keys: ``supports_masking`` (bool, default False like a plain
-        ``keras.layers.Layer``), ``consumes`` (bool, default False),
-        ``output`` (same|none|generated|custom; default ``same`` if
-        supports_masking else ``none``), ``outputs`` (int >= 1, default 1).
-        With several outputs and output ``custom``/``same``/``generated``
-        every output gets that kind (Keras' compute_mask may return a list).
+        Keys (all optional):
+
+        ``supports_masking`` (bool)
+            Default: True if ``output`` is same/generated/custom (in Keras 3,
+            overriding ``compute_mask`` makes ``supports_masking`` True
+            automatically, and ``same`` needs ``supports_masking = True``),
+            else False -- a plain ``keras.layers.Layer`` subclass drops an
+            incoming mask with the warning.
+        ``consumes`` (bool, default False)
+            call() reads ``mask`` (Keras passes it whenever call() has a
+            ``mask`` parameter, even if supports_masking is False).
+        ``output`` (same|none|generated|custom)
+            Default ``same`` if supports_masking else ``none``.
+        ``outputs`` (int >= 1, default 1)
+            Number of output tensors; with several outputs every output gets
+            the ``output`` kind (compute_mask returns one mask per output).
+
+        Examples (the Keras masking guide's layers)::
+
+            TemporalSplit   {"output": "custom", "outputs": 2}
+            CustomEmbedding {"output": "generated"}
+            MyActivation    {"supports_masking": True}            # output same
+            TemporalSoftmax {"consumes": True}   # as written in the guide: no
+                            # supports_masking, so Keras warns and drops the mask
         """
         if not isinstance(d, Mapping):
             raise TypeError(f"mask declaration must be a mapping, got {type(d).__name__}")
         unknown = set(d) - {"supports_masking", "consumes", "output", "outputs"}
         if unknown:
             raise ValueError(f"unknown mask declaration keys: {sorted(unknown)}")
-        sm = d.get("supports_masking", False)
-        if not isinstance(sm, bool):
-            raise ValueError("mask.supports_masking must be a bool")
-        consumes = d.get("consumes", False)
-        if not isinstance(consumes, bool):
-            raise ValueError("mask.consumes must be a bool")
-        output = d.get("output", "same" if sm else "none")
-        if output not in DECLARATION_OUTPUT_KINDS:
+        output = d.get("output")
+        if output is not None and output not in DECLARATION_OUTPUT_KINDS:
             raise ValueError(
                 f"mask.output must be one of {list(DECLARATION_OUTPUT_KINDS)}, got {output!r}"
             )
+        sm = d.get("supports_masking")
+        if sm is None:
+            sm = output in ("same", "generated", "custom")
+        if not isinstance(sm, bool):
+            raise ValueError("mask.supports_masking must be a bool")
+        if output is None:
+            output = "same" if sm else "none"
+        if not sm and output != "none":
+            raise ValueError(
+                f"mask.output {output!r} needs supports_masking: true -- Keras only "
+                "computes output masks for layers whose supports_masking is True "
+                "(overriding compute_mask sets it automatically)"
+            )
+        consumes = d.get("consumes", False)
+        if not isinstance(consumes, bool):
+            raise ValueError("mask.consumes must be a bool")
         n = d.get("outputs", 1)
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError("mask.outputs must be an int >= 1")
-        if not sm and output in ("same",):
-            # Keras never calls compute_mask when supports_masking is False.
-            output = "none"
         return cls(
             meaningful=True,
             supports_masking=sm,

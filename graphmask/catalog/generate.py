@@ -243,6 +243,7 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
 
     from graphmask.catalog import probe
 
+    probe.MISMATCHES.clear()
     classes = _public_layer_classes()
     layers: dict[str, dict] = {}
     canon_cache: dict[type, dict] = {}
@@ -256,6 +257,8 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
         mn, mx, mode = R.INPUTS.get(name, R.INPUTS.get(canon, (1, 1, "single")))
         if cls not in experiments:
             experiments[cls] = probe.study(name, cls, run_experiments=run_experiments)
+            if run_experiments:
+                probe.MISMATCHES.extend(probe.verify_input_counts(name, cls, mn, mx, mode))
         study = experiments[cls]
         rule_name = name if name in R.CURATED else canon
         mask = probe.mask_rule(rule_name, cls, study, _meaningful(name, canon, category))
@@ -339,6 +342,13 @@ def main(argv: list[str] | None = None) -> int:
 
     for msg in probe.MISMATCHES:
         print(f"MISMATCH {msg}", file=sys.stderr)
+    if probe.MISMATCHES:
+        print(
+            f"{len(probe.MISMATCHES)} disagreement(s) between mask_rules.py and Keras "
+            f"{data['keras_version']}; fix the rules (nothing written)",
+            file=sys.stderr,
+        )
+        return 2
     if ns.stdout:
         sys.stdout.write(text)
         return 0

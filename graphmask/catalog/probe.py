@@ -533,7 +533,8 @@ def classify(mask, vals, masks, layer_args) -> list[str] | None:
     if mask is None:
         return None
     hits = []
-    for kind in CANDIDATE_KINDS:
+    kinds = CANDIDATE_KINDS if len(masks) > 1 else ("same", "generated")
+    for kind in kinds:
         try:
             p = predict_mask(kind, vals, masks, layer_args, {})
         except Exception:  # noqa: BLE001
@@ -885,3 +886,28 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     full["verified"] = bool(good) and not problems
     full["observations"] = [_public_obs(r) for r in probes]
     return full
+
+
+def verify_input_counts(name: str, cls, mn: int, mx: int | None, mode: str) -> list[str]:
+    """Call with n tensors around [mn, mx]; success must match the range."""
+    if mode == "single" or name in R.SKIP_EXPERIMENT or cls.__name__ in R.SKIP_EXPERIMENT:
+        return []
+    problems = []
+    top = (mx if mx is not None else 3) + 1
+    if mode == "args":
+        top = mx  # a further positional arg binds to query_mask, not a tensor role
+    for n in range(max(1, mn - 1), top + 1):
+        tensors = [_tensor(_seq(i)) for i in range(n)]
+        args = [tensors] if mode == "list" else tensors
+        try:
+            layer = instantiate(name, cls, probe_ctor(name, cls))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                layer(*args)
+            ok = True
+        except Exception:  # noqa: BLE001
+            ok = False
+        expected = n >= mn and (mx is None or n <= mx)
+        if ok != expected:
+            problems.append(f"{name}: called with {n} inputs: {'ok' if ok else 'error'}, catalog says {mn}..{mx}")
+    return problems
