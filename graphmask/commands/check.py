@@ -64,6 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="silently skip YAML files with no top-level `graphmask:` key (for pre-commit)")
     files.add_argument("--config", metavar="PYPROJECT", help="read [tool.graphmask] from this file")
     files.add_argument("--no-config", action="store_true", help="ignore any pyproject.toml")
+    parser.add_argument("--deep", action="store_true",
+                        help="also build each spec with Keras (imports TensorFlow) and compare the masks it "
+                        "really produces with the static inference (GM303/GM304)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", default=None,
                         help="processes to use (default: all CPUs, for many files only)")
     return parser
@@ -90,8 +93,12 @@ def run(args: argparse.Namespace) -> int:
 
     files = _files(args, config)
     options = CheckOptions(limits=_limits(args), shared_custom_layers=config.custom_layers)
-    results = [dataclasses.replace(r, diagnostics=selection.apply(r.diagnostics))
-               for r in check_files(files, options, args.jobs)]
+    checked = check_files(files, options, args.jobs)
+    if args.deep:
+        from graphmask.keras.deep import deepen
+
+        checked = deepen(checked, options)
+    results = [dataclasses.replace(r, diagnostics=selection.apply(r.diagnostics)) for r in checked]
     if not files:
         print("graphmask check: warning: no spec files found", file=sys.stderr)
     sys.stdout.write(_render(output_format, results, args))
