@@ -1,0 +1,69 @@
+"""``graphmask import MODEL.keras -o SPEC.yaml``: turn an existing Keras model into a spec.
+
+Accepts a ``.keras`` file or a JSON model config (``model.to_json()``).
+Exit 0: written (then lint it with ``graphmask check``); 1: some layers
+cannot be expressed in a spec (listed; nothing is written); 2: bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("import", help="turn a Keras model (.keras or JSON config) into a spec")
+    parser.add_argument("model", metavar="MODEL", help="a .keras file, or a JSON file from model.to_json()")
+    parser.add_argument("-o", "--output", required=True, metavar="SPEC.yaml", help="where to write the spec")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from graphmask import SpecError, loads
+    from graphmask.checker import check_spec
+    from graphmask.cli import UsageError
+    from graphmask.commands.compile import print_diagnostics
+    from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
+    from graphmask.keras.save import OutputExists, atomic_path
+
+    output = Path(args.output)
+    if not os.path.isfile(args.model):
+        raise UsageError(f"no such file: {args.model}")
+    if output.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"{output}: the spec must end in .yaml or .yml")
+    if output.exists() and not args.overwrite:
+        raise UsageError(f"{output} exists; pass --overwrite to replace it")
+    try:
+        config = read_model_config(args.model)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+
+        result = import_config(config, keras)
+    except ImportFailure as exc:
+        raise UsageError(str(exc)) from None
+    if result.problems:
+        print(f"graphmask import: {len(result.problems)} thing(s) in {args.model} cannot be expressed in a spec; "
+              "nothing written:", file=sys.stderr)
+        for problem in result.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    text = to_yaml(result.spec)
+    try:
+        spec = loads(text, str(output))
+    except SpecError as exc:  # a bug in the importer: show what it produced
+        print_diagnostics(exc.diagnostics, str(output))
+        sys.stderr.write(text)
+        return 1
+    try:
+        with atomic_path(output, args.overwrite) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except (OutputExists, FileNotFoundError) as exc:
+        raise UsageError(str(exc)) from None
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"wrote {output}: {len(spec.inputs)} input(s), {len(spec.layers)} layer(s)")
+    print_diagnostics(check_spec(spec).diagnostics, str(output))
+    return 0
