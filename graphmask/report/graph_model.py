@@ -1,0 +1,174 @@
+"""The picture model every ``graphmask graph`` format draws from.
+
+One place decides what a picture shows — which nodes, labelled how, styled by
+which role, which edges carry a mask, which diagnostics hang on which node, and
+where each node sits in a left-to-right layered layout (``graph_layout``) —
+so mermaid, dot and the self-drawn HTML/SVG never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from graphmask.analysis.masks import MaskFlow, NodeFlow
+from graphmask.diagnostics import Diagnostic, Severity
+from graphmask.report.graph_layout import layered_layout
+
+# One style per node, the first of its roles in this order: a node that
+# drops a mask it cannot take is drawn as the problem it is, and a pooling
+# layer that reads the mask and ends it is drawn as the consumer it is.
+STYLE_PRECEDENCE = ("unsupported", "generator", "consumer", "destroyer", "modifier", "propagator")
+
+# style -> (fill, stroke). ``unsupported`` is the one that must stand out.
+PALETTE = {
+    "input": ("#eef2f7", "#64748b"),
+    "generator": ("#dcfce7", "#16a34a"),
+    "propagator": ("#dbeafe", "#2563eb"),
+    "consumer": ("#ede9fe", "#7c3aed"),
+    "modifier": ("#cffafe", "#0891b2"),
+    "destroyer": ("#fef3c7", "#b45309"),
+    "unsupported": ("#fecaca", "#dc2626"),
+    "plain": ("#ffffff", "#9ca3af"),  # no mask reaches it and it makes none
+    "unknown": ("#f3f4f6", "#6b7280"),  # type graphmask could not analyse
+    "output": ("#f8fafc", "#334155"),
+}
+STYLE_MEANING = {
+    "input": "model input",
+    "generator": "creates a mask",
+    "propagator": "passes the mask on",
+    "consumer": "reads the mask",
+    "modifier": "combines or changes masks",
+    "destroyer": "ends the mask (by design)",
+    "unsupported": "mask reaches a layer that cannot take it (dropped)",
+    "plain": "no mask involved",
+    "unknown": "not analysed",
+    "output": "model output",
+}
+MASK_EDGE_COLOR = "#2563eb"
+PLAIN_EDGE_COLOR = "#9ca3af"
+SEVERITY_COLOR = {"error": "#dc2626", "warning": "#d97706", "info": "#0891b2"}
+WARNING_SIGN = "\u26a0"
+
+
+@dataclass(frozen=True)
+class PictureNode:
+    key: str  # n0, n1, ...: a safe identifier in every format (spec ids may be reserved words there)
+    id: str
+    type: str
+    kind: str  # "input" | "layer" | "output"
+    roles: tuple[str, ...]
+    style: str
+    diagnostics: tuple[Diagnostic, ...]
+    rank: int  # column, left to right
+    order: int  # row within the column
+
+    @property
+    def lines(self) -> list[str]:
+        """The label, line by line: id, type, roles."""
+        lines = [self.id, self.type]
+        if self.roles:
+            lines.append(", ".join(self.roles))
+        return lines
+
+    @property
+    def codes(self) -> str:
+        """``GM201 GM202`` for the node's diagnostics, in order, each once."""
+        return " ".join(dict.fromkeys(d.code for d in self.diagnostics))
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((d.severity for d in self.diagnostics), key=lambda s: s.rank, default=None)
+
+    @property
+    def tooltip(self) -> str:
+        return "\n".join(f"{d.code} {d.severity.value}: {d.message}" for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class PictureEdge:
+    source: str  # PictureNode.key
+    target: str
+    carries_mask: bool
+    label: str  # call keyword or output index when it matters, else ""
+    via: tuple[tuple[int, int], ...] = ()  # (column, row) slots a long edge passes, for self-drawn layouts
+
+
+@dataclass(frozen=True)
+class Picture:
+    name: str
+    file: str
+    nodes: tuple[PictureNode, ...]
+    edges: tuple[PictureEdge, ...]
+    diagnostics: tuple[Diagnostic, ...]  # all of the file's, node-less ones included
+
+    def node(self, key: str) -> PictureNode:
+        return next(n for n in self.nodes if n.key == key)
+
+    @property
+    def styles_used(self) -> list[str]:
+        used = {n.style for n in self.nodes}
+        return [s for s in PALETTE if s in used]
+
+    @property
+    def summary(self) -> str:
+        counts = Counter(d.severity.value for d in self.diagnostics)
+        if not counts:
+            return "no findings"
+        return ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
+                         for s in ("error", "warning", "info") if counts[s])
+
+
+def build_picture(flow: MaskFlow, diagnostics: list[Diagnostic]) -> Picture:
+    g = flow.graph
+    keys = {node_id: f"n{i}" for i, node_id in enumerate(flow.nodes)}
+    by_node: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.node in keys:
+            by_node.setdefault(d.node, []).append(d)
+
+    edges = []
+    for node_id in flow.nodes:
+        for b in g.nodes[node_id].bindings:
+            label = b.slot if isinstance(b.slot, str) else ""
+            if b.index is not None:
+                label = f"{label}[{b.index}]" if label else f"[{b.index}]"
+            edges.append(PictureEdge(keys[b.node], keys[node_id], flow.output_state(b).mask is not None, label))
+
+    outputs = []
+    for i, (name, b) in enumerate(g.outputs):
+        if b.node not in keys:
+            continue
+        key = f"o{i}"
+        outputs.append((key, name))
+        edges.append(PictureEdge(keys[b.node], key, flow.output_state(b).mask is not None,
+                                 f"[{b.index}]" if b.index is not None else ""))
+
+    topological = [keys[node_id] for node_id in g.topological_order() if node_id in keys]
+    layout = layered_layout(topological + [k for k, _ in outputs], [(e.source, e.target) for e in edges])
+    ranks, orders = layout.rank, layout.order
+    edges = [replace(e, via=via) for e, via in zip(edges, layout.via)]
+    nodes = [
+        PictureNode(keys[node_id], node_id, nf.type or "?", _kind(g.nodes[node_id].kind), tuple(nf.roles),
+                    _style(nf, g.nodes[node_id].kind), tuple(by_node.get(node_id, ())),
+                    ranks[keys[node_id]], orders[keys[node_id]])
+        for node_id, nf in flow.nodes.items()
+    ]
+    nodes += [PictureNode(key, name, "output", "output", (), "output", (), ranks[key], orders[key])
+              for key, name in outputs]
+    return Picture(g.spec.name, g.file, tuple(nodes), tuple(edges), tuple(diagnostics))
+
+
+def _kind(kind: str) -> str:
+    return "input" if kind == "input" else "layer"
+
+
+def _style(nf: NodeFlow, kind: str) -> str:
+    if kind == "input":
+        return "input"
+    for role in STYLE_PRECEDENCE:
+        if role in nf.roles:
+            return role
+    if nf.info is None:
+        return "unknown"
+    return "plain"
