@@ -197,3 +197,13 @@ def test_exclude_globs_are_relative_to_their_root(tmp_path):
     assert excluded(spec, [(root, "/specs/legacy/*")])
     assert not excluded(spec, [(root, "/legacy/*")])  # anchored at the root
     assert not excluded(spec, [(root, "other")])
+
+
+def test_documented_example_config_is_valid(tmp_path):
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    (tmp_path / "pyproject.toml").write_text(re.search(r"```toml\n(.*?)```", text, re.S).group(1))
+    config = load_config(tmp_path / "pyproject.toml")
+    assert config.paths == ("specs",) and config.strict is False
+    assert set(config.custom_layers) == {"Scale", "PairSplit"}

@@ -71,3 +71,20 @@ def test_entry_respects_project_config(hook, repo_dir):
     (repo_dir / "pyproject.toml").write_text('[tool.graphmask]\nexclude = ["bad.yaml"]\n')
     result = run_entry(hook, repo_dir, "bad.yaml", "good.yaml")
     assert result.returncode == 0, result.stdout
+
+
+def test_github_actions_example_is_valid():
+    """The documented workflow is valid YAML and every graphmask command in it parses."""
+    from graphmask.cli import build_parser
+
+    text = (REPO / "docs" / "ci-github-actions.md").read_text()
+    (block,) = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    workflow = yaml.safe_load(block)
+    steps = workflow["jobs"]["lint-specs"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert "pip install graphmask" in runs and not any("tensorflow" in r or "[tf]" in r for r in runs)
+    commands = [shlex.split(r.split(">")[0]) for r in runs if r.startswith("graphmask ")]
+    assert [c[c.index("--format") + 1] for c in commands] == ["github", "sarif"]
+    for command in commands:
+        build_parser().parse_args(command[1:])  # argparse exits on an unknown flag
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
