@@ -88,3 +88,18 @@ def test_github_actions_example_is_valid():
     for command in commands:
         build_parser().parse_args(command[1:])  # argparse exits on an unknown flag
     assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
+
+
+@pytest.mark.parametrize("text, is_spec", [
+    ("graphmask: 1\nname: x\n", True),
+    ("\ufeff# comment\n\"graphmask\": 1\n", True),
+    ("{graphmask: 1, name: x}\n", True),
+    ("name: x\nlayers: []\n", False),
+    ("  graphmask: 1\n", False),  # nested, not top level
+])
+def test_skip_non_specs_recognises_specs(tmp_path, text, is_spec):
+    from graphmask.commands.check import _looks_like_spec
+
+    path = tmp_path / "f.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert _looks_like_spec(str(path)) is is_spec

@@ -30,8 +30,9 @@ FORMATS = {
     "junit": "graphmask.report.junit:format_junit",
 }
 
-# A spec's required version key, at the start of a line (block-style top level).
-_SPEC_MARKER = re.compile(rb"(?m)^graphmask[ \t]*:")
+# A spec's required version key at the top level: block style (`graphmask: 1`),
+# quoted, or first in a flow mapping (`{graphmask: 1, ...}`).
+_SPEC_MARKER = re.compile(rb"""(?m)^(\{[ \t]*)?["']?graphmask["']?[ \t]*:""")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
