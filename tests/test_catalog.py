@@ -94,6 +94,10 @@ def test_layer_info_fields(cat):
         for k in info.mask.output_masks or ():
             assert k in OUTPUT_KINDS
     assert "name" in cat.valid_kwargs("Dense") and "units" in cat.valid_kwargs("Dense")
+    # legacy names an __init__ pops from **kwargs are accepted, and flagged
+    assert cat.get("Embedding").args["input_length"].via_kwargs
+    assert cat.get("LSTM").args["implementation"].default == 2
+    assert "input_length" in cat.valid_kwargs("Embedding")
 
 
 def test_mask_for_rnn(cat):
@@ -124,6 +128,8 @@ def test_mask_for_wrappers(cat):
     td = cat.get("TimeDistributed")
     assert td.mask_for({}, inner=cat.get("Dense"), inner_args={"units": 2}).output == "same"
     assert td.mask_for({}, inner=cat.get("Dense"), inner_args={"units": 2}).consumes is False
+    r = td.mask_for({}, inner=cat.get("Softmax"), inner_args={})
+    assert r.consumes and r.mask_constraint == "broadcastable"
 
 
 def test_mask_for_arg_dependent(cat):

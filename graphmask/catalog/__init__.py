@@ -111,6 +111,7 @@ outputs}``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import dataclass, field
@@ -212,6 +213,7 @@ class ArgInfo:
     default_is_repr: bool = False
     positional: bool = True  # may be passed positionally
     inherited: bool = False  # accepted via **kwargs by an intermediate base class
+    via_kwargs: bool = False  # legacy name popped from **kwargs by __init__ (often deprecated)
 
     @classmethod
     def from_json(cls, name: str, d: Mapping[str, Any]) -> "ArgInfo":
@@ -222,6 +224,7 @@ class ArgInfo:
             default_is_repr=bool(d.get("default_is_repr", False)),
             positional=bool(d.get("positional", True)),
             inherited=bool(d.get("inherited", False)),
+            via_kwargs=bool(d.get("via_kwargs", False)),
         )
 
 
@@ -553,9 +556,17 @@ class LayerInfo:
             inner_eff,
             inner_rule,
         )
-        if self.mask.wraps and self.name in ("TimeDistributed",) and isinstance(inner, LayerInfo):
-            consumes = "mask" in inner.call_args and inner.mask_for(inner_args).consumes
-            rm = ResolvedMask(**{**rm.__dict__, "consumes": consumes})
+        if self.canonical == "TimeDistributed" and isinstance(inner, LayerInfo):
+            # TimeDistributed passes mask[:, t] (shape (batch,)) to the inner
+            # call() when it has a `mask` parameter; the inner layer's
+            # constraint then applies to that per-step mask.
+            ir = inner.mask_for(inner_args)
+            has_mask = "mask" in inner.call_args
+            rm = dataclasses.replace(
+                rm,
+                consumes=has_mask and ir.consumes,
+                mask_constraint=ir.mask_constraint if has_mask else None,
+            )
         return rm
 
     @property

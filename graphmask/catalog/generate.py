@@ -114,26 +114,36 @@ def _super_init_keywords(klass) -> set[str]:
     return names
 
 
-def _kwargs_popped(func) -> set[str]:
-    """Names popped from **kwargs (``kwargs.pop("x", ...)``) in a function."""
+def _kwargs_popped_defaults(func) -> dict[str, Any]:
+    """Names popped from **kwargs (``kwargs.pop("x", default)``) -> default."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError):
-        return set()
-    names = set()
+        return {}
+    names: dict[str, Any] = {}
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("pop", "get")
+            and node.func.attr == "pop"
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id == "kwargs"
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            names.add(node.args[0].value)
+            default = None
+            if len(node.args) > 1:
+                try:
+                    default = ast.literal_eval(node.args[1])
+                except ValueError:
+                    default = None
+            names.setdefault(node.args[0].value, default)
     return names
+
+
+def _kwargs_popped(func) -> set[str]:
+    return set(_kwargs_popped_defaults(func))
 
 
 def base_kwargs() -> list[str]:
@@ -198,6 +208,16 @@ def constructor_args(cls) -> tuple[dict, bool]:
             args[p.name] = _arg_entry(p, inherited=not first)
         if own_var_kwargs is None:
             own_var_kwargs = has_var
+        if has_var:
+            # legacy kwargs an __init__ pops from **kwargs (input_length,
+            # implementation, alpha, rms_scaling...)
+            for pname, pdefault in sorted(_kwargs_popped_defaults(klass.__init__).items()):
+                if pname in args or pname in base or pname in blocked:
+                    continue
+                val, is_repr = _jsonable(pdefault)
+                args[pname] = {"required": False, "default": val, "positional": False, "via_kwargs": True}
+                if is_repr:
+                    args[pname]["default_is_repr"] = True
         if not has_var:
             break
         blocked |= _super_init_keywords(klass)
