@@ -20,6 +20,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -34,8 +35,12 @@ class Limits:
     """Resource limits for reading untrusted spec files."""
 
     max_bytes: int = 10 * 1024 * 1024
-    max_nodes: int = 5_000_000  # YAML nodes after alias expansion
+    # YAML nodes after alias expansion. Composing costs ~300 bytes per node, so
+    # this bounds memory (~600 MB) as well as billion-laughs expansion.
+    max_nodes: int = 2_000_000
     max_depth: int = 64
+    # inputs + layers, checked before validation (checking costs ~0.2 ms a layer)
+    max_graph_nodes: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,16 @@ class Position:
 class YamlLoadError(Exception):
     """The text is not YAML we accept; carries a position for the diagnostic."""
 
-    def __init__(self, message: str, position: Position = Position(0, 0)):
+    def __init__(self, message: str, position: Position = Position(0, 0), hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.hint = hint  # None: the rule's own fix hint
+
+
+def limit_hint(option: str) -> str:
+    """Fix hint for a refused-by-limit diagnostic (``option``: the check flag)."""
+    return f"if this file is trusted and really this large, raise the limit with `graphmask check {option} N`"
 
 
 def _pos(node: yaml.Node | None) -> Position:
@@ -103,34 +114,45 @@ class SourceMap:
         return self._walk(tuple(path))[2] == len(path)
 
 
-def _subtree_sizes(root: yaml.Node, limits: Limits) -> int:
-    """Node count after alias expansion, computed without expanding.
+def _measure(text: str, limits: Limits) -> None:
+    """Refuse too-deep or too-big documents from the event stream, before composing.
 
-    Aliases make the composed tree a DAG; memoising by node identity gives
-    the expanded size in time linear in the text.
+    Composing first would be unsafe: libyaml's composer recurses in C (a
+    document nested a hundred thousand levels deep crashes the process), its
+    scanner is quadratic in nesting depth, and a node tree costs ~300 bytes a
+    node. Events stream in constant memory, so we stop at the first event
+    past a limit. The size after alias expansion is counted without expanding:
+    an alias adds the size recorded for its anchor.
     """
-    sizes: dict[int, int] = {}
-    # iterative post-order to stay safe on deep documents
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1
-            continue
-        children = (
-            [c for pair in node.value for c in pair]
-            if isinstance(node, yaml.MappingNode)
-            else list(node.value)
-        )
-        if done:
-            total = 1 + sum(sizes[id(c)] for c in children)
-            sizes[id(node)] = min(total, limits.max_nodes + 1)
+    anchored: dict[str, int] = {}  # anchor -> expanded size of its node
+    open_starts: list[tuple[int, str | None]] = []  # (count at start, anchor) per open collection
+    count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_starts) >= limits.max_depth:
+                raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels", _mark_pos(event.start_mark),
+                                    hint=limit_hint("--max-depth"))
+            open_starts.append((count, event.anchor))
+            count += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            start, anchor = open_starts.pop()
+            if anchor is not None:
+                anchored[anchor] = count - start
+        elif isinstance(event, yaml.ScalarEvent):
+            count += 1
+            if event.anchor is not None:
+                anchored[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            count += anchored.get(event.anchor, 1)  # unknown anchor: the composer reports it
         else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
+            continue
+        if count > limits.max_nodes:
+            raise YamlLoadError(
+                f"document expands to more than {limits.max_nodes} YAML nodes "
+                "(alias/anchor expansion bomb?)",
+                _mark_pos(event.start_mark),
+                hint=limit_hint("--max-nodes"),
+            )
 
 
 class _Builder:
@@ -150,9 +172,16 @@ class _Builder:
                     _pos(node),
                 )
             try:
-                return self._scalars.construct_object(node)
+                value = self._scalars.construct_object(node)
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
-                raise YamlLoadError(f"bad scalar {node.value!r}: {exc}", _pos(node)) from None
+                if node.tag == _INT:  # e.g. Python's 4300-digit limit on int()
+                    raise YamlLoadError(f"{_shorten(node.value)} is not a 64-bit integer", _pos(node)) from None
+                raise YamlLoadError(f"bad scalar {_shorten(node.value)!r}: {exc}", _pos(node)) from None
+            if isinstance(value, int) and not -_INT64 <= value < _INT64:
+                # Keras and TensorFlow cannot use it, and giant ints make later
+                # arithmetic and messages costly (str() of >4300 digits even raises).
+                raise YamlLoadError(f"integer {_shorten(node.value)} does not fit in 64 bits", _pos(node))
+            return value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 raise YamlLoadError(f"YAML tag {node.tag!r} is not allowed", _pos(node))
@@ -186,8 +215,10 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     YAML document within ``limits``.
     """
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
-        raise YamlLoadError(f"file is larger than the limit of {limits.max_bytes} bytes")
+        raise YamlLoadError(f"file is larger than the limit of {limits.max_bytes} bytes",
+                            hint=limit_hint("--max-bytes"))
     try:
+        _measure(text, limits)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.composer.ComposerError as exc:
         if "single document" in str(exc):
@@ -202,20 +233,26 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
         raise YamlLoadError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels") from None
+    except UnicodeEncodeError as exc:  # lone surrogates (only from str callers, never from a file)
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise YamlLoadError("text contains an unpaired surrogate, which is not valid Unicode",
+                            Position(line, column)) from None
     source = SourceMap(file, root)
     if root is None:
         return None, source
-    if _subtree_sizes(root, limits) > limits.max_nodes:
-        raise YamlLoadError(
-            f"document expands to more than {limits.max_nodes} YAML nodes "
-            "(alias/anchor expansion bomb?)",
-            _pos(root),
-        )
     try:
         data = _Builder(limits).build(root)
     except RecursionError:
         raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels") from None
     return data, source
+
+
+_INT64 = 2**63
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _mark_pos(mark: Any) -> Position:
