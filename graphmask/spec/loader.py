@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from graphmask.spec.models import (
     Spec,
     known_fields,
 )
-from graphmask.spec.yaml_loader import Limits, Position, SourceMap, YamlLoadError, parse_yaml
+from graphmask.spec.yaml_loader import Limits, Position, SourceMap, YamlLoadError, limit_hint, parse_yaml
 
 
 @dataclass
@@ -49,13 +50,21 @@ def read_text(path: str | os.PathLike, limits: Limits = Limits()) -> str:
     if os.path.isdir(path):
         raise YamlLoadError("is a directory, not a spec file")
     try:
-        size = os.path.getsize(path)
-        if size > limits.max_bytes:
-            raise YamlLoadError(f"file is {size} bytes, over the limit of {limits.max_bytes} bytes")
-        with open(path, "rb") as handle:
+        # Non-blocking open, then fstat: a FIFO or device named `x.yaml` must be
+        # refused, not read (reading a FIFO with no writer waits forever).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise YamlLoadError("not a regular file (a FIFO, socket or device?)")
+            if info.st_size > limits.max_bytes:
+                raise YamlLoadError(f"file is {info.st_size} bytes, over the limit of {limits.max_bytes} bytes",
+                                    hint=limit_hint("--max-bytes"))
             raw = handle.read(limits.max_bytes + 1)
     except OSError as exc:
         raise YamlLoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > limits.max_bytes:  # it grew after the size check
+        raise YamlLoadError(f"file is over the limit of {limits.max_bytes} bytes", hint=limit_hint("--max-bytes"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,8 +84,8 @@ def load_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> L
     try:
         data, source = parse_yaml(text, file, limits)
     except YamlLoadError as exc:
-        return LoadResult(None, [_at(exc.position, "GM101", exc.message, file)])
-    return validate_data(data, source)
+        return LoadResult(None, [_at(exc.position, "GM101", exc.message, file, hint=exc.hint)])
+    return validate_data(data, source, limits)
 
 
 def load_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadResult:
@@ -84,11 +93,11 @@ def load_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadResult:
     try:
         text = read_text(file, limits)
     except YamlLoadError as exc:
-        return LoadResult(None, [_at(exc.position, "GM101", exc.message, file)])
+        return LoadResult(None, [_at(exc.position, "GM101", exc.message, file, hint=exc.hint)])
     return load_text(text, file, limits)
 
 
-def validate_data(data: Any, source: SourceMap) -> LoadResult:
+def validate_data(data: Any, source: SourceMap, limits: Limits = Limits()) -> LoadResult:
     file = source.file
     if data is None:
         return LoadResult(None, [_at(Position(1, 1), "GM102", "empty spec: expected a mapping with "
@@ -96,6 +105,9 @@ def validate_data(data: Any, source: SourceMap) -> LoadResult:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return LoadResult(None, [_at(source.value(()), "GM102", f"the top level of a spec must be a mapping, not {kind}", file)], source)
+    too_big = _graph_size_problem(data, source, limits)
+    if too_big is not None:
+        return LoadResult(None, [too_big], source)
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
@@ -106,6 +118,18 @@ def validate_data(data: Any, source: SourceMap) -> LoadResult:
     if spec is not None:
         spec._source = source
     return LoadResult(spec, diagnostics, source)
+
+
+def _graph_size_problem(data: dict, source: SourceMap, limits: Limits) -> Diagnostic | None:
+    """Refuse graphs past the node limit before validating them (validation and
+    the passes cost time per node, so the count is taken on the raw data)."""
+    inputs, layers = data.get("inputs"), data.get("layers")
+    count = (len(inputs) if isinstance(inputs, dict) else 0) + (len(layers) if isinstance(layers, list) else 0)
+    if count <= limits.max_graph_nodes:
+        return None
+    return _at(source.key(("layers",)), "GM101",
+               f"the graph has {count} nodes (inputs and layers), over the limit of {limits.max_graph_nodes}",
+               source.file, hint=limit_hint("--max-graph-nodes"))
 
 
 def _partial_spec(data: dict, exc: ValidationError) -> Spec | None:
@@ -257,5 +281,6 @@ def _node_id(path: tuple, source: SourceMap) -> str | None:
     return None
 
 
-def _at(position: Position, code: str, message: str, file: str, node: str | None = None) -> Diagnostic:
-    return Diagnostic(code, message, file=file, line=position.line, column=position.column, node=node)
+def _at(position: Position, code: str, message: str, file: str, node: str | None = None,
+        hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, file=file, line=position.line, column=position.column, node=node, hint=hint)
