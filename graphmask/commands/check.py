@@ -70,7 +70,18 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         "really produces with the static inference (GM303/GM304)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", default=None,
                         help="processes to use (default: all CPUs, for many files only)")
+    limits = parser.add_argument_group("limits (files past them are refused with GM101; docs/security.md)")
+    for flag, what in (("--max-bytes", "file size in bytes"), ("--max-nodes", "YAML nodes after alias expansion"),
+                       ("--max-depth", "nesting depth"), ("--max-graph-nodes", "inputs + layers")):
+        limits.add_argument(flag, type=_positive_int, metavar="N",
+                            help=f"{what} (default: {getattr(Limits(), flag[2:].replace('-', '_'))})")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
