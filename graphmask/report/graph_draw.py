@@ -79,6 +79,7 @@ def _marker(name: str, color: str) -> str:
 
 def _edges(picture: Picture, boxes: dict, lanes: dict) -> list[str]:
     parts = []
+    ids = {n.key: n.id for n in picture.nodes}
     seen: dict[tuple[str, str], int] = {}
     for e in picture.edges:
         sx, sy, sw, sh = boxes[e.source]
@@ -106,7 +107,7 @@ def _edges(picture: Picture, boxes: dict, lanes: dict) -> list[str]:
         else:
             style = f'stroke="{PLAIN_EDGE_COLOR}" stroke-width="1.5" stroke-dasharray="5 4" marker-end="url(#arrow-plain)"'
             kind = "edge plain"
-        title = f"{picture.node(e.source).id} \u2192 {picture.node(e.target).id}: " + (
+        title = f"{ids[e.source]} \u2192 {ids[e.target]}: " + (
             "carries a mask" if e.carries_mask else "no mask")
         parts.append(f'<g class="{kind}"><title>{escape(title)}</title><path d="{d}" fill="none" {style}/></g>')
         if e.label:

@@ -1,0 +1,291 @@
+"""``graphmask graph``: every format, from one picture model.
+
+Mermaid is checked line by line against the subset of syntax GitHub renders
+(and, when ``GRAPHMASK_MERMAID_JS`` points at a mermaid.min.js, rendered by
+mermaid itself in Chromium); dot is run through Graphviz when it is
+installed; the HTML page is rendered in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from graphmask.analysis.masks import infer_masks
+from graphmask.checker import check_path
+from graphmask.report.graph_dot import quote
+from graphmask.report.graph_mermaid import escape_label
+from graphmask.report.graph_model import build_picture
+
+# Ids that are keywords in mermaid/dot, a type with every character that could
+# break out of a label, a masked path into an unsupported layer, a merge, a
+# consumer that ends the mask, and a multi-output ref.
+SPEC = """
+graphmask: 1
+name: 'tricky "name" <b>x</b> & #1'
+inputs:
+  end: {shape: [null], dtype: int32, pad_value: 0}
+  graph: {shape: [null, 8], dtype: float32}
+layers:
+  - id: class
+    type: Embedding
+    args: {input_dim: 100, output_dim: 8, mask_zero: true}
+    inputs: end
+  - id: subgraph
+    type: 'Weird"<Type>#1|`x`'
+    inputs: graph
+  - id: att
+    type: Attention
+    inputs: [class, graph]
+  - id: cat
+    type: Concatenate
+    inputs: [att, class]
+  - id: lstm
+    type: LSTM
+    args: {units: 4, return_sequences: true, return_state: true}
+    inputs: cat
+  - id: pool
+    type: GlobalAveragePooling1D
+    inputs: lstm[0]
+  - id: flat
+    type: Flatten
+    inputs: class
+outputs: [pool, flat, "lstm[1]"]
+"""
+NODE_IDS = ["end", "graph", "class", "subgraph", "att", "cat", "lstm", "pool", "flat"]
+MASK_EDGES = {("class", "att"), ("att", "cat"), ("class", "cat"), ("cat", "lstm"), ("lstm", "pool"), ("class", "flat")}
+
+
+@pytest.fixture
+def spec(write_spec) -> Path:
+    return write_spec(SPEC, "tricky.yaml")
+
+
+@pytest.fixture
+def picture(spec):
+    result = check_path(spec)
+    return build_picture(infer_masks(result.graph), result.diagnostics)
+
+
+# -- the picture model --------------------------------------------------------------------------
+
+def test_picture_styles_edges_and_findings(picture):
+    by_id = {n.id: n for n in picture.nodes if n.kind != "output"}
+    assert list(by_id) == NODE_IDS
+    assert {k: by_id[k].style for k in ("end", "class", "att", "cat", "pool", "flat", "subgraph")} == {
+        "end": "input", "class": "generator", "att": "consumer", "cat": "modifier",
+        "pool": "consumer", "flat": "unsupported", "subgraph": "unknown"}
+    assert by_id["pool"].roles == ("consumer", "destroyer")
+    keys = {n.key: n.id for n in picture.nodes}
+    mask_edges = {(keys[e.source], keys[e.target]) for e in picture.edges if e.carries_mask}
+    assert mask_edges == MASK_EDGES
+    assert by_id["flat"].codes == "GM201"
+    assert set(by_id["subgraph"].codes.split()) == {"GM103", "GM108"}
+    outputs = [n.id for n in picture.nodes if n.kind == "output"]
+    assert outputs == ["pool", "flat", "lstm[1]"]
+    assert any(e.label == "[1]" and keys[e.source] == "lstm" for e in picture.edges)
+
+
+def test_layout_columns_follow_edges_and_slots_never_collide(picture):
+    rank = {n.key: n.rank for n in picture.nodes}
+    for e in picture.edges:
+        assert rank[e.target] > rank[e.source]
+        assert [r for r, _ in e.via] == list(range(rank[e.source] + 1, rank[e.target]))
+    slots = [(n.rank, n.order) for n in picture.nodes] + [s for e in picture.edges for s in e.via]
+    assert len(slots) == len(set(slots))
+
+
+# -- mermaid ------------------------------------------------------------------------------------
+
+_LABEL = r'(?:[^"<>#&`]|#(?:quot|lt|gt|amp|35|96);|<br/>)*'
+_MERMAID_LINE = re.compile(
+    r"flowchart LR"
+    rf'|    [no]\d+(?:\(\["{_LABEL}"\]\)|\["{_LABEL}"\]|\[/"{_LABEL}"/\])'
+    rf'|    [no]\d+ (?:==>|-\.->)(?:\|"{_LABEL}"\|)? [no]\d+'
+    r"|    classDef \w+ (?:[a-z-]+:[#\w]+,?)+"
+    r"|    class [no]\d+(?:,[no]\d+)* \w+"
+    r"|    linkStyle \d+(?:,\d+)* (?:[a-z-]+:[#\w]+,?)+"
+)
+
+
+def test_mermaid_uses_only_github_safe_syntax(cli, spec, picture):
+    code, out, err = cli("graph", spec, "--format", "mermaid")
+    assert code == 0, err
+    lines = out.splitlines()
+    bad = [line for line in lines if not _MERMAID_LINE.fullmatch(line)]
+    assert bad == []
+    # every node is declared once, labelled with its id and type
+    keys = {n.id: n.key for n in picture.nodes if n.kind != "output"}
+    for node_id, key in keys.items():
+        (decl,) = [line for line in lines if re.match(rf"    {key}[\[(]", line)]
+        assert f'"{node_id}<br/>' in decl
+    assert escape_label('Weird"<Type>#1|`x`') in out
+    # mask-carrying edges are thick, the others dotted, and linkStyle indexes match
+    edges = [line for line in lines if "==>" in line or "-.->" in line]
+    thick = {i for i, line in enumerate(edges) if "==>" in line}
+    assert len(thick) == len(MASK_EDGES)
+    styled = next(line for line in lines if line.startswith("    linkStyle") and "#2563eb" in line)
+    assert {int(i) for i in styled.split()[1].split(",")} == thick
+    assert f"class {keys['flat']} unsupported" in out
+    assert re.search(rf"class [no\d,]*{keys['flat']}\b[no\d,]* finding_error", out)
+
+
+def test_mermaid_markdown_is_a_fenced_block_with_the_findings(cli, spec):
+    code, out, _ = cli("graph", spec, "--markdown")
+    assert code == 0
+    body = out.split("```mermaid\n", 1)[1].split("\n```\n", 1)[0]
+    assert body.startswith("flowchart LR\n")
+    assert "**GM201** error `flat`" in out
+    assert "<b>" not in out  # spec text cannot inject HTML into the comment
+    assert cli("graph", spec, "--format", "dot", "--markdown")[0] == 2
+
+
+@pytest.mark.skipif(not os.environ.get("GRAPHMASK_MERMAID_JS"),
+                    reason="set GRAPHMASK_MERMAID_JS to a mermaid.min.js (npm package `mermaid`) to render with it")
+def test_mermaid_renders_with_mermaid_js(cli, spec, tmp_path):
+    browser = _chromium()
+    script = Path(os.environ["GRAPHMASK_MERMAID_JS"]).read_text(encoding="utf-8")
+    out = cli("graph", spec)[1]
+    page = tmp_path / "mermaid.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="out">pending</div>'
+        f"<script>{script}</script><script>mermaid.initialize({{startOnLoad: false, securityLevel: 'strict'}});"
+        f"mermaid.render('g', {json.dumps(out)}).then(r => {{ document.getElementById('out').innerHTML = r.svg; }})"
+        ".catch(e => { document.getElementById('out').textContent = 'ERROR ' + e; });</script></body></html>",
+        encoding="utf-8")
+    dom = _dump_dom(browser, page, tmp_path)
+    result = dom.split('<div id="out">', 1)[1]
+    assert result.startswith("<svg"), result[:300]
+    for node_id in NODE_IDS:
+        assert f">{node_id}<" in dom
+
+
+# -- dot and svg --------------------------------------------------------------------------------
+
+def test_dot_source_escapes_and_styles(cli, spec):
+    code, out, _ = cli("graph", spec, "--format", "dot")
+    assert code == 0
+    assert out.startswith('digraph "tricky \\"name\\" <b>x</b> & #1" {')
+    assert 'label="subgraph\\nWeird\\"<Type>#1|`x`\\n⚠ ' in out
+    assert out.count("penwidth=2.5") == len(MASK_EDGES)  # mask edges: thick
+    assert quote("a\\nb\n") == '"a\\\\nb\\n"'  # a backslash in spec text stays a backslash
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed (apt-get install graphviz)")
+def test_svg_via_graphviz_names_every_node(cli, spec):
+    code, out, err = cli("graph", spec, "--format", "svg")
+    assert code == 0, err
+    root = ET.fromstring(out.split("?>", 1)[1] if out.startswith("<?xml") else out)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    for node_id in NODE_IDS:
+        assert node_id in texts
+    assert 'Weird"<Type>#1|`x`' in texts
+
+
+def test_svg_without_graphviz_says_how_to_get_it(cli, spec, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` here
+    code, out, err = cli("graph", spec, "--format", "svg")
+    assert (code, out) == (2, "")
+    assert "apt-get install graphviz" in err and "brew install graphviz" in err and "--format html" in err
+
+
+# -- html ---------------------------------------------------------------------------------------
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.refs += [value for name, value in attrs if name in ("src", "href", "xlink:href") and value]
+
+
+def test_html_is_self_contained_and_escaped(cli, spec):
+    code, out, _ = cli("graph", spec, "--format", "html")
+    assert code == 0
+    refs = _Refs()
+    refs.feed(out)
+    assert "script" not in refs.tags and "link" not in refs.tags and "img" not in refs.tags
+    assert all(r.startswith("#") for r in refs.refs)  # only in-page anchors (⚠ -> finding)
+    assert "Content-Security-Policy" in out and "default-src 'none'" in out
+    assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out
+    assert "mask path: class -&gt; flat" in out  # the finding's mask route
+
+
+def test_html_renders_every_node_in_chromium(cli, spec, tmp_path):
+    browser = _chromium()
+    page = tmp_path / "flow.html"
+    assert cli("graph", spec, "--format", "html", "-o", page)[0] == 0
+    dom = _dump_dom(browser, page, tmp_path)
+    rendered = re.findall(r'<g class="node (\w+)" data-node="([^"]+)"', dom)
+    assert [node_id for _, node_id in rendered][: len(NODE_IDS)] == NODE_IDS
+    assert ("unsupported", "flat") in rendered
+    for node_id in NODE_IDS:  # and the explain table lists each one
+        assert f"<td>{node_id}</td>" in dom
+    assert dom.count('<li id="diag-') == 3
+    png = tmp_path / "flow.png"
+    subprocess.run([browser, *_CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900",
+                    f"--screenshot={png}", page.as_uri()], capture_output=True, timeout=120, check=True)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- command behaviour --------------------------------------------------------------------------
+
+def test_output_file_is_not_overwritten_without_flag(cli, spec, tmp_path):
+    target = tmp_path / "flow.mmd"
+    assert cli("graph", spec, "-o", target) == (0, "", "")
+    first = target.read_text()
+    assert first.startswith("flowchart LR")
+    target.write_text("keep me")
+    code, _, err = cli("graph", spec, "-o", target)
+    assert code == 2 and "--overwrite" in err and target.read_text() == "keep me"
+    assert cli("graph", spec, "-o", target, "--overwrite")[0] == 0
+    assert target.read_text() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flow.mmd", "tricky.yaml"]  # no temp files left
+
+
+def test_spec_that_cannot_be_drawn_reports_why(cli, write_spec):
+    path = write_spec("""
+        graphmask: 1
+        name: loop
+        inputs: {x: {shape: [4]}}
+        layers:
+          - {id: a, type: Dense, args: {units: 4}, inputs: b}
+          - {id: b, type: Dense, args: {units: 4}, inputs: a}
+        outputs: [b]
+    """)
+    code, out, err = cli("graph", path)
+    assert (code, out) == (1, "")
+    assert "GM107" in err
+    assert cli("graph", path.parent / "missing.yaml")[0] == 2
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+_CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("headless Chromium not installed (Debian: apt-get install chromium)")
+
+
+def _dump_dom(browser: str, page: Path, tmp_path: Path) -> str:
+    done = subprocess.run([browser, *_CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                           "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout
