@@ -39,6 +39,7 @@ class BuildFailure(Exception):
 def keras_message(exc: BaseException) -> str:
     """Keras's error message, without the long 'Arguments received' appendix."""
     text = str(exc).split("\n\nArguments received", 1)[0]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # Keras bolds parts of its messages with ANSI codes
     text = re.sub(r"\s+", " ", text).strip() or type(exc).__name__
     return text if len(text) <= 400 else text[:397] + "..."
 
