@@ -37,6 +37,8 @@ def format_text(results: list[CheckResult], *, show_source: bool = False, color:
                 lines.extend(_excerpt(d, source, paint))
             if d.hint:
                 lines.append(f"    {paint('hint', 'hint:')} {d.hint}")
+            if d.path:  # mask findings: the route from the generator to where the mask is lost
+                lines.append(f"    {paint('dim', 'mask path:')} {mask_path(d.path)}")
     lines.append(paint("bold", summary(results)))
     return "\n".join(lines) + "\n"
 
@@ -46,6 +48,14 @@ def diagnostic_line(d: Diagnostic, paint=None) -> str:
     severity = d.severity.value
     return (f"{paint('bold', f'{d.file}:{d.line}:{d.column}:')} {paint(severity, d.code)} "
             f"{paint(severity, severity)} {d.message}")
+
+
+def mask_path(path: tuple[str, ...], keep: int = 6) -> str:
+    """``embed -> dense -> conv``, kept to one short line: long routes lose their middle."""
+    if len(path) <= keep:
+        return " -> ".join(path)
+    head, tail = path[: keep // 2], path[-(keep - keep // 2):]
+    return " -> ".join((*head, f"... ({len(path) - keep} more)", *tail))
 
 
 def summary(results: list[CheckResult]) -> str:
