@@ -175,8 +175,9 @@ def test_declarations_of_guide_layers():
     assert soft2.resolve().output == "same"
     plain = MaskRule.from_declaration({}).resolve()
     assert not plain.supports_masking and plain.output == "none"
-    with pytest.raises(ValueError):
-        MaskRule.from_declaration({"supports_masking": False, "output": "same"})
+    off = MaskRule.from_declaration({"supports_masking": False, "output": "generated"}).resolve()
+    assert not off.supports_masking and off.warns_on_masked_input
+    assert MaskRule.from_declaration({"supports_masking": None, "output": "custom"}).supports_masking
     with pytest.raises(ValueError):
         MaskRule.from_declaration({"output": "concat"})
     with pytest.raises(ValueError):

@@ -307,11 +307,14 @@ class MaskRule:
         Keys (all optional):
 
         ``supports_masking`` (bool)
-            Default: True if ``output`` is same/generated/custom (in Keras 3,
-            overriding ``compute_mask`` makes ``supports_masking`` True
-            automatically, and ``same`` needs ``supports_masking = True``),
-            else False -- a plain ``keras.layers.Layer`` subclass drops an
-            incoming mask with the warning.
+            Default (key absent or None): True if ``output`` is
+            same/generated/custom (in Keras 3, overriding ``compute_mask``
+            makes ``supports_masking`` True automatically, and ``same`` needs
+            ``supports_masking = True``), else False -- a plain
+            ``keras.layers.Layer`` subclass drops an incoming mask with the
+            warning.  An explicit False with another output kind means Keras
+            never computes the output mask (output kinds only apply when
+            supports_masking is True).
         ``consumes`` (bool, default False)
             call() reads ``mask`` (Keras passes it whenever call() has a
             ``mask`` parameter, even if supports_masking is False).
@@ -346,12 +349,10 @@ class MaskRule:
             raise ValueError("mask.supports_masking must be a bool")
         if output is None:
             output = "same" if sm else "none"
-        if not sm and output != "none":
-            raise ValueError(
-                f"mask.output {output!r} needs supports_masking: true -- Keras only "
-                "computes output masks for layers whose supports_masking is True "
-                "(overriding compute_mask sets it automatically)"
-            )
+        # supports_masking False with an output kind other than none: Keras
+        # never calls compute_mask then (it warns and drops the mask); the
+        # declared kind is kept but, like every rule, only applies when
+        # supports_masking is True.
         consumes = d.get("consumes", False)
         if not isinstance(consumes, bool):
             raise ValueError("mask.consumes must be a bool")
