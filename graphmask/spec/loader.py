@@ -262,6 +262,12 @@ def _one_error(path: tuple, rest: tuple, error: dict, value: Any, source: Source
             message = f"{value!r} is not a valid id (letters, digits and `_`, not starting with a digit)"
         elif pattern == CODE_PATTERN:
             message = f"{value!r} is not a diagnostic code like `GM201`"
+    elif kind == "string_type" and (value is None or isinstance(value, bool)) and source.scalar(path):
+        # YAML's own reserved words (yes/no/on/off/true/false/null/~) are the
+        # names that really collide: YAML turns them into booleans or null.
+        raw = source.scalar(path)
+        meaning = "null" if value is None else str(value).lower()
+        message = f"YAML reads the unquoted `{raw}` as {meaning}, not a name; quote it: \"{raw}\""
     is_key = bool(rest) and rest[-1] == "[key]"
     position = source.key(path) if is_key else source.value(path)
     return _at(position, "GM102", f"`{where}`: {message}", source.file, node)

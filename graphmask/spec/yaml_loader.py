@@ -113,6 +113,11 @@ class SourceMap:
     def exists(self, path: tuple) -> bool:
         return self._walk(tuple(path))[2] == len(path)
 
+    def scalar(self, path: tuple) -> str | None:
+        """The scalar at ``path`` as written in the file (None if it is not a scalar)."""
+        _, node, resolved = self._walk(tuple(path))
+        return node.value if resolved == len(path) and isinstance(node, yaml.ScalarNode) else None
+
 
 def _measure(text: str, limits: Limits) -> None:
     """Refuse too-deep or too-big documents from the event stream, before composing.
