@@ -55,7 +55,7 @@ class InputSpec(_Strict):
     shape: list[Annotated[int, Field(ge=1)] | None] = Field(
         description="per-sample shape (no batch axis); null = any length"
     )
-    dtype: DType = "float32"
+    dtype: DType = Field(default="float32", description="tensor dtype: an int type for token ids")
     pad_value: Union[int, float, None] = Field(
         default=None, description="declares that this input is padded with this value"
     )
@@ -80,7 +80,7 @@ class MaskDeclaration(_Strict):
     and what ``compute_mask`` returns.
     """
 
-    supports_masking: bool = False
+    supports_masking: bool = Field(default=False, description="an incoming mask is accepted, not dropped with a warning")
     consumes: bool = Field(default=False, description="call() reads the mask")
     output: Literal["same", "none", "generated", "custom"] | None = Field(
         default=None,
@@ -102,7 +102,8 @@ class CustomLayerSpec(_Strict):
         pattern=r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$",
         description="`package.module:ClassName`; imported only by compile/run, and only when allowed",
     )
-    mask: MaskDeclaration = Field(default_factory=MaskDeclaration)
+    mask: MaskDeclaration = Field(default_factory=MaskDeclaration,
+                                  description="how the layer treats masks (compile checks it against the class)")
     args: list[Id] | None = Field(
         default=None, description="constructor argument names, to check layer args (optional)"
     )
@@ -117,7 +118,7 @@ InputsField = Union[Ref, list[Ref], dict[Id, Union[Ref, list[Ref]]]]
 class LayerSpec(_Strict):
     """One node of the graph: a layer call."""
 
-    id: Id
+    id: Id = Field(description="unique node name; other layers and `outputs` refer to it")
     type: str | None = Field(default=None, description="class name in keras.layers, or a custom layer name")
     args: dict[str, Any] = Field(default_factory=dict, description="constructor keyword arguments")
     inputs: InputsField | None = Field(
@@ -158,12 +159,14 @@ class Spec(_Strict):
     """A whole model: inputs, layers (in order), outputs."""
 
     graphmask: Literal[1] = Field(description="format version")
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    description: str | None = None
-    inputs: Annotated[dict[Id, InputSpec], Field(min_length=1)]
-    layers: Annotated[list[LayerSpec], Field(min_length=1)]
-    outputs: Union[Annotated[list[Ref], Field(min_length=1)], Annotated[dict[Id, Ref], Field(min_length=1)]]
-    custom_layers: dict[Id, CustomLayerSpec] = Field(default_factory=dict)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="the model's name")
+    description: str | None = Field(default=None, description="free text for people")
+    inputs: Annotated[dict[Id, InputSpec], Field(min_length=1)] = Field(description="model inputs, by name")
+    layers: Annotated[list[LayerSpec], Field(min_length=1)] = Field(description="layer calls, in order")
+    outputs: Union[Annotated[list[Ref], Field(min_length=1)], Annotated[dict[Id, Ref], Field(min_length=1)]] = Field(
+        description="model outputs: a list of refs, or a mapping of output name -> ref")
+    custom_layers: dict[Id, CustomLayerSpec] = Field(
+        default_factory=dict, description="layer classes outside keras.layers, with their mask behaviour")
 
     _source: Any = PrivateAttr(default=None)
     # ids of layers dropped because they failed validation (already reported)
