@@ -391,6 +391,42 @@ CURATED: dict[str, dict] = {
 }
 
 # --------------------------------------------------------------------------
+# Run-time facts, merged into a layer's ``facts`` (curated or inferred rule).
+# Found by the differential oracle (tests/test_oracle.py); see
+# docs/keras-mask-facts.md, "Found by the differential oracle".
+#   clears_input_masks: call parameters whose tensors' Keras masks the call
+#       removes when the model runs (MultiHeadAttention.call does
+#       set_keras_mask(query/value/key, None)); later readers of those tensor
+#       objects see no mask.
+#   returns_input: the call returns its input tensor object itself (True, or
+#       a condition on the constructor args) -- at inference; the dropout and
+#       noise layers return a new tensor when training.  A mask removed from
+#       one is removed from the other.
+#   mask_ops: how many Keras ops compute_mask applies to build the symbolic
+#       mask (Embedding: not_equal; Masking: not_equal + any; Attention:
+#       convert_to_tensor).  They become nodes of the functional graph when a
+#       later layer takes the mask as a call argument, and so shift Keras'
+#       execution order (graphmask/analysis/keras_schedule.py).
+_RETURNS_INPUT = {"returns_input": True}
+RUNTIME_FACTS: dict[str, dict] = {
+    "MultiHeadAttention": {"clears_input_masks": ["query", "value", "key"]},
+    "Attention": {"mask_ops": 1},
+    "AdditiveAttention": {"mask_ops": 1},
+    "Embedding": {"mask_ops": 1},
+    "Masking": {"mask_ops": 2},
+    "Activation": {"returns_input": {"activation": {"in": ["linear", None]}}},
+    "Identity": _RETURNS_INPUT,
+    "ActivityRegularization": _RETURNS_INPUT,
+    "Dropout": _RETURNS_INPUT,
+    "SpatialDropout1D": _RETURNS_INPUT,
+    "SpatialDropout2D": _RETURNS_INPUT,
+    "SpatialDropout3D": _RETURNS_INPUT,
+    "GaussianNoise": _RETURNS_INPUT,
+    "GaussianDropout": _RETURNS_INPUT,
+    "AlphaDropout": _RETURNS_INPUT,
+}
+
+# --------------------------------------------------------------------------
 # Experiment probes: how to build a layer and what to feed it.
 #   ctor: constructor kwargs (strings starting with "@" are built by
 #         generate.py: "@lstm3", "@lstmcell3", "@identity_fn" ...).

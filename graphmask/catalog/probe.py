@@ -856,7 +856,8 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     rule["source"] = source
     if "n_states" in facts and "n_states" not in rule:
         rule["n_states"] = facts["n_states"]
-    rule_facts = dict(rule.get("facts", {}))
+    rule_facts = {**(R.RUNTIME_FACTS.get(name) or R.RUNTIME_FACTS.get(cls.__name__, {})),
+                  **dict(rule.get("facts", {}))}
     rule_facts.update(
         {
             "supports_masking_instance": facts.get("supports_masking"),
