@@ -110,7 +110,9 @@ def _value_problem(info: LayerInfo, name: str, value: Any) -> str | None:
     """Conservative type check: only where the default's type leaves no doubt."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value} is not a usable number"
-    arg = info.args[name]
+    arg = info.args.get(name)
+    if arg is None:  # a base Layer kwarg (`name`, `dtype`, ...): no default to compare with
+        return None
     default = None if arg.required or getattr(arg, "default_is_repr", False) else arg.default
     if isinstance(default, bool):
         if not isinstance(value, bool):
