@@ -23,29 +23,40 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 
 class OutputExistsError(FileExistsError):
     """The output file exists and overwriting was not asked for."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, message: str | None = None):
         self.path = os.fspath(path)
-        super().__init__(errno.EEXIST, f"{self.path} exists; pass --overwrite to replace it", self.path)
+        self.message = message or f"{self.path} exists; pass --overwrite to replace it"
+        super().__init__(errno.EEXIST, self.message, self.path)
 
     def __str__(self) -> str:
-        return f"{self.path} exists; pass --overwrite to replace it"
+        return self.message
 
 
-def write_atomic(path: str | os.PathLike, data: bytes | str, overwrite: bool = False) -> Path:
+class OutputIsInputError(OutputExistsError):
+    """The output would replace one of the command's inputs (a spec): refused even with --overwrite."""
+
+    def __init__(self, path: str | os.PathLike):
+        super().__init__(path, f"{os.fspath(path)} is an input of this command; write the output to another file")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str, overwrite: bool = False,
+                 protect: Iterable[str | os.PathLike] = ()) -> Path:
     """Write ``data`` (``str`` is written as UTF-8) to ``path`` atomically.
 
     Raises ``OutputExistsError`` when ``path`` exists and ``overwrite`` is
-    false, ``IsADirectoryError`` when it is a directory, and the usual
-    ``OSError`` when the directory is missing or not writable.
+    false, ``OutputIsInputError`` when ``path`` is one of ``protect`` (the
+    command's input specs) whatever ``overwrite`` says, ``IsADirectoryError``
+    when it is a directory, and the usual ``OSError`` when the directory is
+    missing or not writable.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    with atomic_path(path, overwrite) as tmp:
+    with atomic_path(path, overwrite, protect) as tmp:
         with open(tmp, "xb") as handle:
             handle.write(payload)
             handle.flush()
@@ -54,7 +65,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, overwrite: bool = F
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, overwrite: bool = False,
+                protect: Iterable[str | os.PathLike] = ()) -> Iterator[Path]:
     """Yield a fresh temporary path next to ``path``; move it onto ``path`` on success.
 
     For writers that insist on a path (``keras.Model.save``, ``numpy.savez``).
@@ -64,7 +76,7 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pa
     import tempfile  # here, not at the top: the CLI imports this module on every start
 
     target = Path(path)
-    _refuse_existing(target, overwrite)
+    _refuse_existing(target, overwrite, protect)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
@@ -81,11 +93,20 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pa
             tmp.unlink()
 
 
-def _refuse_existing(target: Path, overwrite: bool) -> None:
+def _refuse_existing(target: Path, overwrite: bool, protect: Iterable[str | os.PathLike]) -> None:
+    if any(_same_file(source, target) for source in protect):
+        raise OutputIsInputError(target)
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory, not an output file", str(target))
     if not overwrite and os.path.lexists(target):
         raise OutputExistsError(target)
+
+
+def _same_file(a: str | os.PathLike, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist: not the same file
+        return False
 
 
 def _move_into_place(tmp: Path, target: Path, overwrite: bool) -> None:
