@@ -7,9 +7,10 @@
 2. Times `graphmask check DIR` end to end in fresh processes (start-up, import,
    output included) with --jobs 1 and with --jobs N, best of --repeat, and
    checks that both print exactly the same thing.
-3. The sweep: times serial vs pool for growing file counts in this process (warm
-   caches, as in the CLI) to show where a pool starts to pay; that is where
-   graphmask.batch.PARALLEL_THRESHOLD comes from.
+3. The cost model of graphmask.batch: measures a pool's start-up cost and the
+   CPU time per file (the constants POOL_START_S and FILE_S), and the sweep
+   times serial vs pool for growing file counts in this process (warm caches,
+   as in the CLI) to show where a pool starts to pay.
 Numbers depend on the machine; the ratios in one run are what to compare.
 """
 
@@ -26,7 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graphmask.batch import PARALLEL_THRESHOLD, CheckOptions, _check_parallel, available_cpus, check_one  # noqa: E402
+from graphmask import batch  # noqa: E402
+from graphmask.batch import CheckOptions, _check_parallel, available_cpus, check_one  # noqa: E402
 
 TEMPLATES = [
     # clean: embedding -> LSTM -> dense
@@ -125,9 +127,29 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
-def sweep(paths: list[str], jobs: int, repeat: int) -> None:
+def cost_model(paths: list[str], jobs: int, repeat: int) -> None:
     options = CheckOptions()
     check_one(paths[0], options)  # warm the catalog, as the CLI does before forking
+    start = best_of(repeat * 3, lambda: _check_parallel(paths[:jobs], options, jobs))
+    subset = paths[:200]
+    cpu = min(_cpu_time(lambda: [check_one(p, options) for p in subset]) for _ in range(repeat)) / len(subset)
+    print(f"\ncost model: pool start+stop {start * 1000:.1f} ms (POOL_START_S = {batch.POOL_START_S * 1000:.0f} ms), "
+          f"{cpu * 1000:.2f} ms CPU per file (FILE_S = {batch.FILE_S * 1000:.2f} ms)")
+    for workers in (2, 4, 8, 16):
+        measured = next(n for n in range(1, 100_000) if n * cpu * (1 - 1 / workers) >= 2 * start)
+        used = next(n for n in range(1, 100_000) if batch.pool_pays(n, workers))
+        print(f"  {workers:>2} CPUs: a pool pays from ~{measured} files as measured now; graphmask uses one from {used}")
+
+
+def _cpu_time(fn) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
+def sweep(paths: list[str], jobs: int, repeat: int) -> None:
+    options = CheckOptions()
+    check_one(paths[0], options)
     print(f"\nsweep (in-process, warm; pool of {jobs}):")
     print(f"{'files':>6} {'serial s':>9} {'pool s':>9} {'pool/serial':>12}")
     for n in (8, 16, 32, 64, 128, 256, 512):
@@ -137,7 +159,6 @@ def sweep(paths: list[str], jobs: int, repeat: int) -> None:
         serial = best_of(repeat, lambda: [check_one(p, options) for p in subset])
         pooled = best_of(repeat, lambda: _check_parallel(subset, options, jobs))
         print(f"{n:>6} {serial:>9.3f} {pooled:>9.3f} {pooled / serial:>12.2f}")
-    print(f"(PARALLEL_THRESHOLD = {PARALLEL_THRESHOLD} files)")
 
 
 def main() -> int:
@@ -157,6 +178,7 @@ def main() -> int:
         print(f"graphmask check DIR --jobs 1:  {serial:.2f} s ({1000 * serial / args.files:.2f} ms/file)")
         print(f"graphmask check DIR --jobs {args.jobs}:  {parallel:.2f} s")
         print(f"speed-up (serial / parallel): {serial / parallel:.2f}x")
+        cost_model(paths, max(2, args.jobs), args.repeat)
         if not args.no_sweep:
             sweep(paths, args.jobs, args.repeat)
     return 0

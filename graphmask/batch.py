@@ -5,10 +5,12 @@ crashes graphmask becomes a GM000 diagnostic on that file instead of
 stopping the run. Workers return lean results (diagnostics only, no spec or
 graph objects) so little crosses process boundaries.
 
-Whether a pool pays was measured with bench/many_files.py: on the machine
-where it was written (2 cores), a pool started through ``fork`` costs about
-as much as checking ~20 small specs, so below ``PARALLEL_THRESHOLD`` files the
-pool is never used.
+Whether a pool pays is a cost model measured with bench/many_files.py:
+starting and stopping a pool (``fork``) costs ``POOL_START_S``, checking one
+small spec ``FILE_S`` of CPU; with N workers a pool saves
+``files * FILE_S * (1 - 1/N)``. It is used when that saving is at least twice
+the start-up cost (about 170 files on 2 CPUs, 90 on 16), and never below
+``PARALLEL_THRESHOLD`` files, so checking a few files never starts a pool.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from graphmask.checker import CheckResult, check_path
 from graphmask.diagnostics import Diagnostic
 from graphmask.spec import Limits
 
-PARALLEL_THRESHOLD = 64  # files; below this a pool's start-up outweighs its gain
+PARALLEL_THRESHOLD = 64  # files; never a pool below this, whatever the CPU count
+POOL_START_S = 0.025  # measured: start + tear down a 2-process fork pool (bench/many_files.py)
+FILE_S = 0.0006  # measured: CPU time to check one small spec
 CHUNKS_PER_WORKER = 4  # enough chunks to even out slow files, few enough to keep overhead low
 
 
@@ -49,9 +53,15 @@ def effective_jobs(n_files: int, jobs: int | None) -> int:
     """``jobs`` None or 0 = auto: a pool of every CPU, but only for many files."""
     if jobs is not None and jobs > 0:
         return max(1, min(jobs, n_files))
+    workers = min(available_cpus(), n_files)
+    return workers if workers > 1 and pool_pays(n_files, workers) else 1
+
+
+def pool_pays(n_files: int, workers: int) -> bool:
+    """The cost model above: the time a pool saves must be twice what it costs."""
     if n_files < PARALLEL_THRESHOLD:
-        return 1
-    return max(1, min(available_cpus(), n_files))
+        return False
+    return n_files * FILE_S * (1 - 1 / workers) >= 2 * POOL_START_S
 
 
 def check_one(path: str, options: CheckOptions = CheckOptions()) -> CheckResult:
