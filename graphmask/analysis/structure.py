@@ -13,7 +13,7 @@ import networkx as nx
 
 from graphmask.analysis.layers import layer_info, nested_layer
 from graphmask.catalog import LayerInfo, load_catalog
-from graphmask.diagnostics import Diagnostic
+from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
 from graphmask.spec.loader import did_you_mean
 
@@ -67,6 +67,13 @@ def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: t
             yield g.diagnostic(
                 "GM104", f"`{info.name}` has no argument `{name}`{did_you_mean(name, valid)}",
                 where + (name,), node=node_id, key=True)
+            continue
+        arg = info.args.get(name)
+        if arg is not None and arg.via_kwargs:
+            yield g.diagnostic(
+                "GM104", f"`{info.name}({name}=...)` is a legacy argument: Keras 3 only accepts it for backward "
+                "compatibility (it warns, and ignores or renames it); remove it",
+                where + (name,), node=node_id, key=True, severity=Severity.WARNING)
             continue
         problem = _value_problem(info, name, value)
         if problem:
