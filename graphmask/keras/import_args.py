@@ -122,11 +122,28 @@ class ArgConverter:
             if not arg.required or name not in config:
                 continue
             value = config[name]
-            required[name] = self.keras.layers.deserialize(value) if _is_serialized(value) else value
+            if _is_serialized(value):
+                if not _keras_only(value):
+                    return {}  # deserializing would import (or run) the model's own code: keep every key
+                value = self.keras.layers.deserialize(value)
+            required[name] = value
         try:
             return dict(cls(**required).get_config())
         except Exception:  # noqa: BLE001 - without a default every key is kept, which is still correct
             return {}
+
+
+def _keras_only(value: Any) -> bool:
+    """Only Keras's own classes inside (no functions, lambdas or user modules)."""
+    if isinstance(value, Mapping):
+        if "module" in value and not str(value.get("module") or "").startswith("keras"):
+            return False
+        if value.get("class_name") in ("__lambda__", "function"):
+            return False
+        return all(_keras_only(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_keras_only(v) for v in value)
+    return True
 
 
 def _is_serialized(value: Any) -> bool:

@@ -1,0 +1,170 @@
+"""`graphmask import`: existing Keras models become specs; import -> compile round-trips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import graphmask
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
+
+pytestmark = pytest.mark.keras
+
+
+def strip_names(value):
+    if isinstance(value, dict):
+        return {k: strip_names(v) for k, v in value.items() if k not in ("name", "shared_object_id")}
+    if isinstance(value, (list, tuple)):
+        return [strip_names(v) for v in value]
+    return value
+
+
+def architecture(keras, model):
+    """Layer name -> (class, config without names) for every non-input layer."""
+    return {layer.name: (type(layer).__name__, strip_names(json.loads(json.dumps(
+        keras.saving.serialize_keras_object(layer.get_config()), default=str))))
+        for layer in model.layers if type(layer).__name__ != "InputLayer"}
+
+
+def node_masks(keras, model):
+    """(layer, call) -> whether each output tensor of that call carries a Keras mask."""
+    from graphmask.keras.masks import get_keras_mask
+
+    return {(layer.name, i): [get_keras_mask(t) is not None for t in node.output_tensors]
+            for layer in model.layers if type(layer).__name__ != "InputLayer"
+            for i, node in enumerate(layer._inbound_nodes)}
+
+
+def assert_round_trip(keras, original, spec_path, **compile_args):
+    compiled = graphmask.compile(spec_path, **compile_args)
+    assert architecture(keras, compiled) == architecture(keras, original)
+    assert node_masks(keras, compiled) == node_masks(keras, original)
+    assert [tuple(t.shape) for t in compiled.inputs] == [tuple(t.shape) for t in original.inputs]
+    return compiled
+
+
+@pytest.fixture(scope="module")
+def functional(keras):
+    """Masks, return_state refs, a Bidirectional, a shared layer, keyword inputs, dict outputs."""
+    L = keras.layers
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    embedded = L.Embedding(50, 8, mask_zero=True, name="emb")(tokens)
+    seq, state_h, _ = L.LSTM(4, return_sequences=True, return_state=True, name="lstm",
+                             kernel_initializer="he_normal")(embedded)
+    both = L.Bidirectional(L.GRU(2, return_sequences=True), name="bi")(embedded)
+    shared = L.Dense(5, name="d")
+    added = L.Add(name="add")([shared(seq), shared(both)])
+    attended = L.MultiHeadAttention(2, 4, name="mha")(added, value=shared(seq))
+    pooled = L.GlobalAveragePooling1D(name="pool")(attended)
+    return keras.Model(tokens, {"out": pooled, "seq": added, "state": L.Dense(3, name="hd")(state_h)}, name="m")
+
+
+def test_functional_model_round_trips(keras, functional, tmp_path, cli):
+    saved = tmp_path / "m.keras"
+    functional.save(saved)
+    spec_path = tmp_path / "m.yaml"
+    code, out, err = cli("import", saved, "-o", spec_path)
+    assert code == 0, err
+    assert "wrote" in out
+    spec = graphmask.load(spec_path)
+    layers = {layer.id: layer for layer in spec.layers}
+    assert layers["d_call2"].share == "d" and layers["d_call3"].share == "d"
+    assert layers["hd"].inputs == "lstm[1]" and layers["d"].inputs == "lstm[0]"
+    assert layers["mha"].inputs == {"query": "add", "value": "d_call3"}
+    assert layers["bi"].args["layer"] == {"type": "GRU", "args": {"units": 2, "return_sequences": True}}
+    assert layers["lstm"].args["kernel_initializer"] == "he_normal"
+    assert "name" not in layers["emb"].args and "dtype" not in layers["emb"].args  # defaults dropped
+    assert spec.outputs == {"out": "pool", "seq": "add", "state": "hd"}
+    assert graphmask.check(spec_path) == []
+    assert_round_trip(keras, functional, spec_path)
+
+
+def test_json_config_and_sequential_models(keras, tmp_path, cli):
+    L = keras.layers
+    sequential = keras.Sequential([keras.Input((None, 3), name="frames"), L.Masking(-1.0, name="masking"),
+                                   L.LSTM(4, name="lstm"), L.Dense(2, name="dense")], name="seq")
+    config = tmp_path / "seq.json"
+    config.write_text(sequential.to_json())
+    spec_path = tmp_path / "seq.yaml"
+    code, _, err = cli("import", config, "-o", spec_path)
+    assert code == 0, err
+    spec = graphmask.load(spec_path)
+    assert list(spec.inputs) == ["frames"] and [layer.inputs for layer in spec.layers] == [None, None, None]
+    assert_round_trip(keras, sequential, spec_path)
+
+
+def test_what_a_spec_cannot_express_is_reported_not_dropped(keras, tmp_path, cli):
+    L = keras.layers
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, L.Dense(2, name="out")(L.Lambda(lambda t: t * 2, name="twice")(x)))
+    config = tmp_path / "lam.json"
+    config.write_text(model.to_json())
+    code, _, err = cli("import", config, "-o", tmp_path / "lam.yaml")
+    assert code == 1
+    assert "layer `twice`" in err and "python lambda" in err
+    assert not (tmp_path / "lam.yaml").exists()
+
+
+def test_custom_layers_are_declared_for_review(keras, tmp_path, cli, monkeypatch):
+    monkeypatch.syspath_prepend(str(DATA))
+    import gmtest_layers
+
+    L = keras.layers
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    scaled = gmtest_layers.ScaleKeepsMask(3.0, name="scale")(L.Embedding(9, 4, mask_zero=True, name="emb")(tokens))
+    model = keras.Model(tokens, L.LSTM(2, name="lstm")(scaled))
+    config = tmp_path / "custom.json"
+    config.write_text(model.to_json())
+    spec_path = tmp_path / "custom.yaml"
+    code, _, err = cli("import", config, "-o", spec_path)
+    assert code == 0, err
+    assert "custom_layers.ScaleKeepsMask.mask" in err  # the mask behaviour must be reviewed
+    spec = graphmask.load(spec_path)
+    assert spec.custom_layers["ScaleKeepsMask"].import_ == "gmtest_layers:ScaleKeepsMask"
+    assert spec.layers[1].args == {"scale": 3.0}
+    # the default declaration (no masking) is wrong for this class, and compile says so
+    from graphmask.keras.compile import compile_spec
+
+    compiled = compile_spec(spec_path, allow_imports=["gmtest_layers"], force=True)
+    assert "GM305" in {d.code for d in compiled.diagnostics}
+    assert architecture(keras, compiled.model) == architecture(keras, model)
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_round_trips(keras, tmp_path, monkeypatch, path):
+    from graphmask.keras.errors import CompileError
+    from graphmask.keras.importer import import_config, read_model_config, to_yaml
+
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    try:
+        original = graphmask.compile(path, allow_imports=["examples"])
+    except CompileError:
+        pytest.skip("the example does not build (test_compile checks why)")
+    saved = tmp_path / "example.keras"
+    original.save(saved)
+    result = import_config(read_model_config(saved), keras)
+    assert result.problems == []
+    spec_path = tmp_path / "imported.yaml"
+    spec_path.write_text(to_yaml(result.spec))
+    # imported custom layers get a placeholder mask declaration (GM305 until reviewed): force
+    assert_round_trip(keras, original, spec_path, allow_imports=["examples"], force=True)
+
+
+def test_import_never_runs_the_models_code(keras, tmp_path, cli, monkeypatch):
+    import sys
+
+    monkeypatch.syspath_prepend(str(DATA))
+    x = keras.Input((3,), name="x")
+    data = json.loads(keras.Model(x, keras.layers.Dense(2, name="d")(x)).to_json())
+    layer = data["config"]["layers"][1]
+    layer.update(module="gmtest_untrusted", class_name="Evil", registered_name="Evil")
+    config = tmp_path / "evil.json"
+    config.write_text(json.dumps(data))
+    code, _, err = cli("import", config, "-o", tmp_path / "evil.yaml")
+    assert code == 0, err
+    assert graphmask.load(tmp_path / "evil.yaml").custom_layers["Evil"].import_ == "gmtest_untrusted:Evil"
+    assert "gmtest_untrusted" not in sys.modules
