@@ -64,15 +64,21 @@ RULES: dict[str, Rule] = {
                   # with `exclude` in [tool.graphmask] until the bug is fixed.
               """),
         # -- spec and structure --------------------------------------------------
-        _rule("GM101", "error", "YAML syntax error or unsafe YAML",
+        _rule("GM101", "error", "unreadable file, YAML syntax error, unsafe YAML or a resource limit",
               "fix the YAML at the given position; graphmask only reads plain YAML data",
               explanation="""
                   The file is not YAML graphmask can read. Either the YAML itself is broken (an
                   unclosed bracket, bad indentation, a tab) or it uses a YAML feature that
                   graphmask refuses because a spec must be plain data: tags such as
-                  `!!python/object`, merge keys (`<<`), duplicate keys, aliases that expand to a
-                  huge document, or nesting deeper than the limit. Nothing else in the file is
-                  checked until this is fixed.
+                  `!!python/object`, merge keys (`<<`), duplicate keys, or integers beyond 64
+                  bits. The file itself may be unreadable: not UTF-8, binary, a directory, a FIFO
+                  or device, or not readable by you. Finally, a file past a resource limit is
+                  refused before it can cost much time or memory: larger than `--max-bytes`,
+                  nested deeper than `--max-depth`, more YAML nodes than `--max-nodes` once
+                  aliases are expanded (a "billion laughs" bomb), or more inputs and layers than
+                  `--max-graph-nodes`; the message names the flag that raises the limit (see
+                  docs/security.md for the defaults). Nothing else in the file is checked until
+                  this is fixed.
               """,
               bad_example="""
                   graphmask: 1
@@ -991,6 +997,9 @@ RULES: dict[str, Rule] = {
 }
 
 
+MAX_MESSAGE = 2000  # characters
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding, located in a spec file.
@@ -1017,6 +1026,10 @@ class Diagnostic:
             object.__setattr__(self, "severity", Severity(self.severity))
         if self.hint is None:
             object.__setattr__(self, "hint", rule.fix)
+        if len(self.message) > MAX_MESSAGE:
+            # Messages quote the spec; a hostile spec must not flood the report.
+            cut = f"{self.message[:MAX_MESSAGE]}... ({len(self.message) - MAX_MESSAGE} more characters)"
+            object.__setattr__(self, "message", cut)
 
     @property
     def rule(self) -> Rule:
