@@ -233,7 +233,11 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
             ) from None
         raise YamlLoadError(_yaml_message(exc), _mark_pos(exc.problem_mark)) from None
     except yaml.MarkedYAMLError as exc:
-        raise YamlLoadError(_yaml_message(exc), _mark_pos(exc.problem_mark)) from None
+        message = _yaml_message(exc)
+        mark = exc.problem_mark
+        if mark is not None and text[mark.index:mark.index + 1] == "\t" and "tab" not in message:
+            message += " (a tab: YAML indents with spaces only)"
+        raise YamlLoadError(message, _mark_pos(mark)) from None
     except yaml.YAMLError as exc:
         raise YamlLoadError(f"invalid YAML: {exc}") from None
     except RecursionError:
