@@ -13,28 +13,66 @@ same steps Keras 3's ``Layer.__call__`` takes (``keras/src/layers/layer.py``):
 
 What ``compute_mask`` returns is the catalog's output kind, interpreted
 generically in ``_output_mask``. Layer knowledge stays in the catalog.
+
+That walk gives the masks of the *symbolic* graph (the KerasTensors of
+``keras.Model``).  What a running model does can differ, and ``NodeFlow``
+reports the running model (``MaskFlow.symbolic`` keeps the symbolic walk):
+
+* some masks exist only at run time (catalog kinds whose
+  ``symbolic_output_masks`` differ, e.g. attention scores);
+* a layer whose ``mask=`` argument Keras bound when the model was built
+  (``keras_schedule.mask_is_bound``) gets that symbolic mask, recomputed;
+  every other layer reads the masks off the tensor objects when it runs;
+* a layer may remove the masks of the tensors it is given (catalog fact
+  ``clears_input_masks``), and a layer may return its input tensor object
+  itself (fact ``returns_input``, e.g. ``Dropout`` at inference), so later
+  readers of that object -- in Keras' execution order, ``keras_schedule`` --
+  see no mask.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from graphmask.analysis.keras_schedule import (
+    build_keras_graph,
+    execution_order,
+    mask_is_bound,
+    parameters,
+    symbolic_kinds,
+)
 from graphmask.analysis.layers import layer_info, nested_layer
 from graphmask.analysis.shapes import Shape, infer_output_shapes, rule_for
-from graphmask.catalog import LayerInfo, ResolvedMask
+from graphmask.catalog import LayerInfo, ResolvedMask, matches
 from graphmask.graph import Binding, Node, SpecGraph
 
 ROLES = ("generator", "propagator", "consumer", "modifier", "destroyer", "unsupported")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Mask:
-    """A Keras mask attached to a tensor."""
+    """A Keras mask attached to a tensor.
+
+    The route is kept as a link to the mask this one came from plus the last
+    node(s): copying the whole route at every layer made a chain of n layers
+    cost O(n^2) time and memory (100,000 layers did not fit in memory).
+    ``path`` rebuilds the route when a message or ``explain`` needs it.
+    """
 
     generators: frozenset[str]  # nodes whose generated masks this one derives from
-    path: tuple[str, ...]  # route from the (first) generator to this tensor
+    tail: tuple[str, ...]  # the end of the route from the (first) generator to this tensor
     rank: int | None  # rank of the mask tensor, batch axis included
+    parent: Mask | None = None  # the mask whose route this one continues
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Route from the (first) generator to this tensor."""
+        parts, mask = [], self
+        while mask is not None:
+            parts.append(mask.tail)
+            mask = mask.parent
+        return tuple(node for part in reversed(parts) for node in part)
 
     @property
     def axes(self) -> str | None:
@@ -45,7 +83,19 @@ class Mask:
         return ", ".join(names[: self.rank])
 
     def through(self, node_id: str) -> Mask:
-        return Mask(self.generators, self.path + (node_id,), self.rank)
+        return Mask(self.generators, (node_id,), self.rank, self)
+
+    def _key(self) -> tuple:
+        return self.generators, self.path, self.rank
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mask) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Mask(generators={set(self.generators)!r}, path={self.path!r}, rank={self.rank!r})"
 
 
 @dataclass(frozen=True)
@@ -113,7 +163,9 @@ class NodeFlow:
 @dataclass
 class MaskFlow:
     graph: SpecGraph
-    nodes: dict[str, NodeFlow]  # in spec order
+    nodes: dict[str, NodeFlow]  # in spec order; masks of the running model
+    symbolic: dict[str, NodeFlow] | None = None  # the symbolic graph's, where it differs
+    execution_order: list[str] | None = None  # Keras' call order, where it mattered
 
     def output_state(self, binding: Binding) -> TensorState:
         outputs = self.nodes[binding.node].outputs
@@ -130,15 +182,98 @@ _VALUE_PRESERVING = frozenset({"masking", "regularization", "reshaping"})
 
 def infer_masks(g: SpecGraph) -> MaskFlow:
     """Run mask-flow inference over an acyclic graph."""
+    order = g.topological_order()
+    symbolic = _walk(g, order)
+    if not any(_differs_at_runtime(f) for f in symbolic.values()):
+        return MaskFlow(g, _spec_order(g, symbolic))
+    if any(f.info is not None and f.info.mask.facts.get("clears_input_masks") for f in symbolic.values()):
+        kg, outputs = build_keras_graph(g, symbolic)
+        ran = [n for n in execution_order(kg, outputs) if n in g.nodes]  # without the mask ops
+        scheduled = set(ran)
+        # inputs first; nodes no output depends on never run: last, in any order
+        order = [n for n in order if g.nodes[n].kind == "input"] + ran + [
+            n for n in order if g.nodes[n].kind != "input" and n not in scheduled]
+    else:
+        ran = None
+    runtime = _walk(g, order, _Runtime(symbolic))
+    return MaskFlow(g, _spec_order(g, runtime), symbolic=_spec_order(g, symbolic), execution_order=ran)
+
+
+def _spec_order(g: SpecGraph, flows: dict[str, NodeFlow]) -> dict[str, NodeFlow]:
+    return {node_id: flows[node_id] for node_id in g.nodes if node_id in flows}
+
+
+def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> dict[str, NodeFlow]:
     flows: dict[str, NodeFlow] = {}
-    for node_id in g.topological_order():
+    if runtime is not None:
+        runtime.flows = flows
+    for node_id in order:
         node = g.nodes[node_id]
         if node.kind == "input":
             flows[node_id] = _input_flow(node)
         else:
-            flows[node_id] = _layer_flow(g, node, flows)
-    ordered = {node_id: flows[node_id] for node_id in g.nodes if node_id in flows}
-    return MaskFlow(g, ordered)
+            flows[node_id] = _layer_flow(g, node, flows, runtime)
+            if runtime is not None:
+                runtime.ran(node, flows[node_id])
+    return flows
+
+
+def _differs_at_runtime(flow: NodeFlow) -> bool:
+    if flow.info is None or flow.resolved is None:
+        return False
+    return bool(flow.info.mask.facts.get("clears_input_masks")) or (
+        symbolic_kinds(flow.resolved) != tuple(flow.resolved.output_masks))
+
+
+class _Runtime:
+    """What layers see when the model runs, walked in Keras' execution order.
+
+    Tracks tensor *objects* (a layer that returns its input passes the
+    object on) and the objects whose mask a layer removed.
+    """
+
+    def __init__(self, symbolic: dict[str, NodeFlow]):
+        self.symbolic = symbolic
+        self.flows: dict[str, NodeFlow] = {}
+        self.objects: dict[tuple[str, int], tuple[str, int]] = {}
+        self.cleared: set[tuple[str, int]] = set()
+
+    def _object(self, binding: Binding) -> tuple[str, int]:
+        key = (binding.node, binding.index or 0)
+        return self.objects.get(key, key)
+
+    def seen(self, node: Node, info: LayerInfo) -> list[TensorState]:
+        """The input states as the layer gets them: a bound symbolic mask, or the objects' masks now."""
+        bound = mask_is_bound(node, info, self.symbolic)
+        states = []
+        for binding in node.bindings:
+            state = _state_of(self.flows, binding)
+            now = None if self._object(binding) in self.cleared else state.mask
+            if bound:  # a None bound mask is filled in from the tensor when the model runs
+                now = _state_of(self.symbolic, binding).mask or now
+            states.append(replace(state, mask=now))
+        return states
+
+    def ran(self, node: Node, flow: NodeFlow) -> None:
+        """Record the objects this call produced and the masks it removed."""
+        info = flow.info
+        if info is None:
+            return
+        facts = info.mask.facts
+        returns = facts.get("returns_input")
+        if returns and flow.first_arg and len(flow.outputs) == 1 and _holds(returns, info.effective_args(node.args)):
+            self.objects[(node.id, 0)] = self._object(node.bindings[flow.first_arg[0]])
+        clears = facts.get("clears_input_masks") or ()
+        for binding, param in zip(node.bindings, parameters(node, info)):
+            if param in clears:
+                self.cleared.add(self._object(binding))
+
+
+def _holds(condition: Any, args: dict[str, Any]) -> bool:
+    """``True``, or a mapping arg -> expected value (``catalog.matches``)."""
+    if condition is True:
+        return True
+    return hasattr(condition, "items") and all(matches(v, args.get(k)) for k, v in condition.items())
 
 
 def _input_flow(node: Node) -> NodeFlow:
@@ -177,7 +312,7 @@ def _first_arg(node: Node, info: LayerInfo) -> list[int]:
     return keyword[:1]
 
 
-def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow]) -> NodeFlow:
+def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
     inputs = [_state_of(flows, b) for b in node.bindings]
     flow = NodeFlow(node.id, node.layer_type, inputs=inputs)
     info = layer_info(g.spec, node.layer_type)
@@ -193,11 +328,14 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow]) -> NodeFlo
         return flow
     flow.info, flow.resolved, flow.inner_args = info, resolved, inner_args
     flow.first_arg = _first_arg(node, info)
+    if runtime is not None:
+        inputs = flow.inputs = runtime.seen(node, info)
+    kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
 
     shapes = _output_shapes(info, node, resolved, inputs, flow.first_arg, inner_args)
     received = flow.received
     masks = [_output_mask(kind, node, flow, shapes[i]) if resolved.supports_masking else None
-             for i, kind in enumerate(resolved.output_masks)]
+             for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
     keeps_time = all(s is not None and len(s) >= 3 for s in shapes) or (
@@ -226,7 +364,12 @@ def _state_of(flows: dict[str, NodeFlow], binding: Binding) -> TensorState:
 def _output_shapes(info: LayerInfo, node: Node, resolved: ResolvedMask, inputs: list[TensorState],
                    first_arg: list[int], inner_args: dict | None) -> list[Shape]:
     rule = rule_for(info.canonical, info.category)
-    ordered = [inputs[i].shape for i in first_arg] if info.input_mode == "list" else [t.shape for t in inputs]
+    if info.input_mode == "list":
+        ordered = [inputs[i].shape for i in first_arg]
+    else:  # separate tensor arguments: in call order (query, value, key), whatever the spec's order
+        rank = {name: k for k, name in enumerate(info.call_args)}
+        params = parameters(node, info)
+        ordered = [inputs[i].shape for i in sorted(range(len(inputs)), key=lambda i: rank.get(params[i], len(rank)))]
     shapes = infer_output_shapes(rule, ordered, info.effective_args(node.args), inner_args, resolved.n_outputs)
     return shapes if shapes is not None and len(shapes) == resolved.n_outputs else [None] * resolved.n_outputs
 
@@ -255,14 +398,16 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | 
         every = [t.mask for t in flow.inputs if t.mask is not None]
         if not every and not flow.info.effective_call_kwargs(node.call_kwargs).get("use_causal_mask"):
             return None
+        # The mask has the scores' rank: (batch, 1, T_query or 1, T_value).
         rank = len(shape) if shape is not None else None
-        return _combine(every, node.id) if every else Mask(frozenset(), (node.id,), rank)
+        generators = frozenset().union(*(m.generators for m in every))
+        return Mask(generators, (node.id,), rank, every[0] if every else None)
     raise ValueError(f"unknown mask output kind {kind!r}")
 
 
 def _combine(masks: list[Mask], node_id: str) -> Mask:
     generators = frozenset().union(*(m.generators for m in masks))
-    return Mask(generators, masks[0].path + (node_id,), masks[0].rank)
+    return Mask(generators, (node_id,), masks[0].rank, masks[0])
 
 
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
