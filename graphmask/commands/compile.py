@@ -79,14 +79,25 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     model = compiled.model
     print(f"wrote {output}: model `{model.name}`, {len(model.layers)} layers, {model.count_params()} parameters")
-    customs = sorted({n.layer_type for n in compiled.graph.layers() if n.layer_type in compiled.graph.spec.custom_layers})
-    if customs:
+    needed = custom_objects(compiled.graph)
+    if needed:
         print("load it with keras.models.load_model(path, custom_objects={"
-              + ", ".join(f"{_class_name(compiled, name)!r}: {compiled.graph.spec.custom_layers[name].import_}" for name in customs)
-              + "})")
+              + ", ".join(f"{name!r}: {path}" for name, path in needed.items()) + "})")
     return 0
 
 
-def _class_name(compiled, type_name: str) -> str:
-    """Keras saves a custom layer under its class name (not the spec's alias)."""
-    return compiled.graph.spec.custom_layers[type_name].import_.rsplit(":", 1)[1]
+def custom_objects(graph) -> dict[str, str]:
+    """What Keras needs to load the model: saved name -> `module:object` (custom classes, Lambda functions)."""
+    from graphmask.keras.build import LAMBDA_CALLABLE_ARGS
+    from graphmask.keras.imports import is_import_path
+
+    needed: dict[str, str] = {}
+    for node in graph.layers():
+        custom = graph.spec.custom_layers.get(node.layer_type or "")
+        if custom is not None:
+            needed[custom.import_.rsplit(":", 1)[1]] = custom.import_  # Keras saves the class name
+        elif node.layer_type == "Lambda":
+            for key in LAMBDA_CALLABLE_ARGS:
+                if is_import_path(node.args.get(key)):
+                    needed[node.args[key].rsplit(":", 1)[1]] = node.args[key]
+    return dict(sorted(needed.items()))
