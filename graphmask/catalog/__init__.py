@@ -97,6 +97,15 @@ A layer's mask behaviour is a :class:`MaskRule`:
     (BatchNormalization).
 ``wraps`` (str | None)
     Constructor arg holding a wrapped layer (TimeDistributed/Bidirectional).
+``facts`` (mapping)
+    Evidence and run-time facts: ``supports_masking_instance``,
+    ``compute_mask_overridden``, ``call_has_mask_arg``,
+    ``mask_changes_values_observed``, ``observed_quirks``, ``generator``
+    (Embedding/Masking), and from ``mask_rules.RUNTIME_FACTS``:
+    ``clears_input_masks`` (call params whose tensors' masks the call
+    removes: MultiHeadAttention), ``returns_input`` (returns its input
+    tensor object: True or a ``when``-style condition), ``mask_ops``
+    (number of Keras ops compute_mask adds to the functional graph).
 ``source``
     ``"experiment"`` (behaviour observed by calling real Keras in
     ``generate``), ``"static"`` (from the class: supports_masking of an

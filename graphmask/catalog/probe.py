@@ -58,6 +58,14 @@ SEMANTICS: dict[str, Any] = {
         "outputs goes to the first output only."
     ),
     "mask_shape": "(batch, time) boolean; True = valid step.",
+    "functional_run": (
+        "In a functional Model run, a layer whose call() has a `mask` parameter "
+        "receives the symbolic mask that was bound into its node's call kwargs at "
+        "graph-construction time (recomputed by Keras ops), if the symbolic tensor "
+        "had one; other layers read the run-time `_keras_mask` attribute, which "
+        "MultiHeadAttention clears on its query/value/key tensors.  Nodes run by "
+        "decreasing depth."
+    ),
 }
 
 
@@ -359,19 +367,42 @@ def _helper_layers():
             return keras.KerasTensor(inputs[0].shape, dtype=inputs[0].dtype)
 
     class Spy(keras.layers.Layer):
+        """Records the mask *attribute* of the tensor it receives at run time.
+
+        No ``mask`` parameter on purpose: a layer whose call() has one gets,
+        in a functional Model run, the symbolic mask bound into its node's
+        arguments (recomputed by Keras ops) whenever the symbolic tensor had
+        one -- not the tensor's run-time attribute.  ``ConsumerSpy`` records
+        that view.
+        """
+
+        def __init__(self, box, idx, **kw):
+            super().__init__(**kw)
+            self.supports_masking = True
+            self._box, self._idx = box, idx
+
+        def call(self, x):
+            m = _mask_of(x)
+            self._box.masks[self._idx] = None if m is None else _to_np(m).astype(bool)
+            return ops.copy(x) if hasattr(x, "shape") else x
+
+        def compute_output_spec(self, x):
+            return keras.KerasTensor(x.shape, dtype=x.dtype)
+
+    class ConsumerSpy(keras.layers.Layer):
         def __init__(self, box, idx, **kw):
             super().__init__(**kw)
             self.supports_masking = True
             self._box, self._idx = box, idx
 
         def call(self, x, mask=None):
-            self._box.masks[self._idx] = None if mask is None else _to_np(mask).astype(bool)
+            self._box.consumer[self._idx] = None if mask is None else _to_np(mask).astype(bool)
             return ops.copy(x) if hasattr(x, "shape") else x
 
         def compute_output_spec(self, x, mask=None):
             return keras.KerasTensor(x.shape, dtype=x.dtype)
 
-    _HELPERS = (SetMask, Spy)
+    _HELPERS = (SetMask, Spy, ConsumerSpy)
     return _HELPERS
 
 
@@ -383,6 +414,7 @@ class _Box:
 
     def __init__(self):
         self.masks: dict[int, Any] = {}
+        self.consumer: dict[int, Any] = {}
 
 
 def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
@@ -396,7 +428,7 @@ def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
 
     if kind == "strs":
         return {"skipped": "string input"}
-    SetMask, Spy = _helper_layers()
+    SetMask, Spy, ConsumerSpy = _helper_layers()
     vals, masks = make_data(kind, masked)
     inputs, feeds, tensors = [], [], []
     for v, m in zip(vals, masks):
@@ -430,6 +462,7 @@ def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
     box = _Box()
     try:
         spied = [Spy(box, i)(o) for i, o in enumerate(flat)]
+        spied += [ConsumerSpy(box, i)(o) for i, o in enumerate(flat)]
         model = keras.Model(inputs, spied)
     except Exception as exc:  # noqa: BLE001
         res["model_error"] = _err(exc)
@@ -447,6 +480,8 @@ def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
         res["runtime_error"] = "probe: Spy layers did not run"
         return res
     res["_masks"] = [box.masks[i] for i in range(len(flat))]
+    consumer = [box.consumer.get(i) for i in range(len(flat))]
+    res["consumer_sees_mask"] = [m is not None for m in consumer]
     return res
 
 
