@@ -148,16 +148,28 @@ def _concatenate(shapes, args, inner):
 
 
 def _attention(shapes, args, inner):
+    # Extra output (return_attention_scores): scores (batch, T_query, T_value).
     query = shapes[0]
     value = shapes[1] if len(shapes) > 1 else query
-    return query[:-1] + (value[-1],)
+    return query[:-1] + (value[-1],), (query[0], query[1], value[1])
 
 
 def _mha(shapes, args, inner):
+    # Extra output (return_attention_scores): scores (batch, heads, T_query, T_value)
+    # for the default attention_axes. Inputs are in call order: query, value, key.
+    query = shapes[0]
+    value = shapes[1] if len(shapes) > 1 else query
     output_shape = args.get("output_shape")
     if isinstance(output_shape, int):
-        return shapes[0][:-1] + (output_shape,)
-    return shapes[0] if output_shape is None else None
+        main = query[:-1] + (output_shape,)
+    else:
+        main = query if output_shape is None else None
+    heads = _units(args, "num_heads")
+    scores = (query[0], heads, query[1], value[1]) if args.get("attention_axes") is None and len(query) == 3 \
+        and len(value) == 3 else None
+    if main is None:
+        return None
+    return main, scores
 
 
 _RULES: dict[str, Callable[..., Any]] = {
@@ -194,7 +206,8 @@ def infer_output_shapes(rule: str | None, in_shapes: list[Shape], args: Mapping[
         return None
     if result is None:
         return None
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple):
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple) and (
+            result[1] is None or isinstance(result[1], tuple)):
         main, extra = result
         return [main] + [extra] * (n_outputs - 1)
     return [result] + [None] * (n_outputs - 1)
