@@ -31,7 +31,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f9fafb; } tr.has-finding td:first-child { box-shadow: inset 3px 0 #dc2626; }
 ol.findings { padding-left: 22px; } ol.findings li { margin-bottom: 6px; } .hint { color: #4b5563; }
-.sev { font-weight: bold; } :target { background: #fef9c3; } footer { margin-top: 24px; }
+.sev { font-weight: bold; } :target { background: #fef9c3; } footer.meta { margin-top: 24px; }
 """
 
 
