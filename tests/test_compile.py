@@ -10,16 +10,12 @@ import pytest
 
 import graphmask
 from graphmask.keras.imports import ImportRefused, import_object, is_allowed
+from keras_hand_models import KNOWN_BUILD_FAILURES
 
 DATA = Path(__file__).parent / "data"
 SPECS = DATA / "specs"
 EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
 
-# Examples whose own notes say building them fails in Keras (the seed code is broken).
-KNOWN_BUILD_FAILURES = {
-    "blog_custom_boolean_masking": "GM303",  # call() cannot run on a symbolic input
-    "blog_custom_external_data_masking": "GM303",
-}
 
 
 @pytest.fixture

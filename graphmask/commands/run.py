@@ -1,7 +1,7 @@
 """``graphmask run SPEC --input NAME=FILE.npy ... -o out.npz`` (or ``--demo``): inference.
 
 Exit codes: 0 ran; 1 the spec has errors (or a custom layer's declaration
-lies); 2 the invocation cannot be carried out: bad or mismatched input
+lies, or the model's own code fails on the data); 2 the invocation cannot be carried out: bad or mismatched input
 files, no GPU for ``--device gpu``, weights that do not fit, an existing
 output without ``--overwrite``. Inputs are checked before TensorFlow loads.
 """
@@ -86,7 +86,7 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 def _run_model(args: argparse.Namespace, spec, arrays) -> int:
     from graphmask.cli import UsageError
-    from graphmask.keras.errors import CompileError, RunError
+    from graphmask.keras.errors import CompileError, ModelFailed, RunError
     from graphmask.keras.run import run_spec
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -105,6 +105,9 @@ def _run_model(args: argparse.Namespace, spec, arrays) -> int:
         return 1
     except RunError as exc:
         raise UsageError(str(exc)) from None
+    except ModelFailed as exc:
+        print(f"graphmask run: {exc}", file=sys.stderr)
+        return 1
     print_diagnostics(result.compiled.diagnostics, args.spec)
     print(f"ran on {result.device}")
     if args.masks:

@@ -22,3 +22,7 @@ class InputError(ValueError):
 
 class RunError(RuntimeError):
     """``run`` cannot proceed: no such device, unreadable or mismatched weights."""
+
+
+class ModelFailed(RuntimeError):
+    """The model was built but Keras raised while running it (the model's code is at fault)."""

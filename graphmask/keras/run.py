@@ -17,7 +17,7 @@ import numpy as np
 
 from graphmask.keras.compile import Compiled, compile_spec, predictions_by_name
 from graphmask.keras.build import output_value
-from graphmask.keras.errors import RunError
+from graphmask.keras.errors import ModelFailed, RunError
 from graphmask.spec import Spec
 
 DEVICES = ("auto", "cpu", "gpu")
@@ -63,8 +63,13 @@ def run_spec(spec_or_path: Spec | str | os.PathLike, inputs: Mapping[str, np.nda
         if weights:
             _load_weights(compiled.model, weights)
         feed = _feed(compiled, inputs)
-        outputs = predictions_by_name(compiled.graph, _predict(compiled.model, feed, batch_size, progress))
-        found = _masks(compiled, feed, batch_size) if masks else {}
+        try:
+            outputs = predictions_by_name(compiled.graph, _predict(compiled.model, feed, batch_size, progress))
+            found = _masks(compiled, feed, batch_size) if masks else {}
+        except Exception as exc:  # noqa: BLE001 - a layer's own code failing on real data
+            from graphmask.keras.build import keras_message
+
+            raise ModelFailed(f"Keras failed while running the model: {keras_message(exc)}") from exc
     ran_on = _describe_device(compiled, where)
     return RunResult({k: np.asarray(v) for k, v in outputs.items()}, found, ran_on, compiled)
 
