@@ -252,6 +252,11 @@ def test_output_file_is_not_overwritten_without_flag(cli, spec, tmp_path):
     assert cli("graph", spec, "-o", target, "--overwrite")[0] == 0
     assert target.read_text() == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flow.mmd", "tricky.yaml"]  # no temp files left
+    before = spec.read_text()
+    code, _, err = cli("graph", spec, "-o", spec, "--overwrite")  # never over the spec it reads
+    assert code == 2 and "input of this command" in err and spec.read_text() == before
+    code, _, err = cli("graph", spec, "-o", tmp_path / "no" / "such" / "dir.mmd")
+    assert code == 2 and "cannot write" in err
 
 
 def test_spec_that_cannot_be_drawn_reports_why(cli, write_spec):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 
 from graphmask.analysis.masks import infer_masks
+from graphmask.atomic import OutputExistsError, write_atomic
 from graphmask.checker import CheckResult, check_path
 from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
 from graphmask.report.graph_html import format_html
@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--markdown goes with --format mermaid")
     if not os.path.isfile(args.spec):
         raise UsageError(f"no such file: {args.spec}")
-    if args.output and os.path.exists(args.output) and not args.overwrite:
-        raise UsageError(f"{args.output} exists; pass --overwrite to replace it")
+    if args.output and os.path.exists(args.output) and not args.overwrite:  # fail before the work
+        raise UsageError(str(OutputExistsError(args.output)))
 
     result = check_path(args.spec)
     if result.graph is None or not result.graph.acyclic:
@@ -65,36 +65,10 @@ def run(args: argparse.Namespace) -> int:
         text = format_html(picture, flow)
 
     if args.output:
-        write_file(args.output, text, overwrite=args.overwrite)
+        try:  # atomically; never over an existing file without --overwrite, never over the spec
+            write_atomic(args.output, text, overwrite=args.overwrite, protect=[args.spec])
+        except OSError as exc:  # OutputExistsError included: its message names --overwrite
+            raise UsageError(str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {args.output}: {exc}")
     else:
         sys.stdout.write(text)
     return 0
-
-
-def write_file(path: str, text: str, *, overwrite: bool) -> None:
-    """Write via a temporary file in the same folder, then rename: readers never see half a file."""
-    from graphmask.cli import UsageError
-
-    try:
-        from graphmask.atomic import write_atomic  # the project's shared helper, when present
-    except ImportError:
-        write_atomic = None
-    if write_atomic is not None:
-        write_atomic(path, text, overwrite=overwrite)
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".graphmask-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if `path` appeared meanwhile: never clobber
-            except FileExistsError as exc:
-                raise UsageError(f"{path} exists; pass --overwrite to replace it") from exc
-            os.unlink(tmp)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
