@@ -80,7 +80,11 @@ class MaskDeclaration(_Strict):
     and what ``compute_mask`` returns.
     """
 
-    supports_masking: bool = Field(default=False, description="an incoming mask is accepted, not dropped with a warning")
+    supports_masking: bool | None = Field(
+        default=None,
+        description="an incoming mask is accepted, not dropped with a warning (default, as in Keras 3: "
+        "true when the layer computes an output mask, i.e. `output` is same, generated or custom)",
+    )
     consumes: bool = Field(default=False, description="call() reads the mask")
     output: Literal["same", "none", "generated", "custom"] | None = Field(
         default=None,
