@@ -294,3 +294,12 @@ def _dump_dom(browser: str, page: Path, tmp_path: Path) -> str:
                            "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
                           capture_output=True, text=True, timeout=120, check=True)
     return done.stdout
+
+
+def test_mermaid_past_githubs_limits_suggests_html(cli, write_spec):
+    layers = "\n".join(f"  - {{id: d{i}, type: Dense, args: {{units: 2}}}}" for i in range(520))
+    path = write_spec(f"graphmask: 1\nname: long\ninputs: {{x: {{shape: [4]}}}}\nlayers:\n{layers}\noutputs: [d519]\n")
+    code, out, err = cli("graph", path)
+    assert code == 0 and out.count("-.->") == 521
+    assert "more than mermaid renders by default" in err and "--format html" in err
+    assert cli("graph", path, "--format", "html")[2] == ""  # html has no such limit

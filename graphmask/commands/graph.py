@@ -16,6 +16,8 @@ from graphmask.report.graph_model import build_picture
 from graphmask.report.text import format_text
 
 FORMATS = ("mermaid", "dot", "svg", "html")
+# mermaid's default limits (maxTextSize, maxEdges), which GitHub keeps: past them it shows an error instead.
+MERMAID_MAX_CHARS, MERMAID_MAX_EDGES = 50_000, 500
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -54,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     picture = build_picture(flow, result.diagnostics)
     if args.format == "mermaid":
         text = format_mermaid_markdown(picture) if args.markdown else format_mermaid(picture)
+        if len(text) > MERMAID_MAX_CHARS or len(picture.edges) > MERMAID_MAX_EDGES:
+            sys.stderr.write(f"graphmask graph: note: {len(picture.nodes)} nodes and {len(picture.edges)} edges are more "
+                             f"than mermaid renders by default ({MERMAID_MAX_CHARS} characters, {MERMAID_MAX_EDGES} "
+                             "edges, as on GitHub); use --format html for a model this size\n")
     elif args.format == "dot":
         text = format_dot(picture)
     elif args.format == "svg":
