@@ -137,8 +137,8 @@ def _masks(compiled: Compiled, feed: Any, batch_size: int) -> dict[str, np.ndarr
 def _describe_device(compiled: Compiled, where: str) -> str:
     from graphmask.keras.distribute import describe
 
-    if compiled.strategy is not None and compiled.strategy.num_replicas_in_sync > 1:
-        return describe(compiled.strategy)
+    if compiled.strategy is not None and "Default" not in type(compiled.strategy).__name__:
+        return describe(compiled.strategy)  # the strategy placed the replicas
     for weight in compiled.model.weights[:1]:
         device = getattr(getattr(weight, "value", None), "device", "") or ""
         if device:
