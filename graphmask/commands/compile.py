@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")
     if output.exists() and not args.overwrite:
         raise UsageError(f"{output} exists; pass --overwrite to replace it")
+    if not output.absolute().parent.is_dir():
+        raise UsageError(f"no such directory: {output.absolute().parent}")
     compiled = build(args)
     if isinstance(compiled, int):
         return compiled

@@ -80,6 +80,8 @@ def _check_usage(args: argparse.Namespace) -> None:
             raise UsageError(f"{args.output}: the output must end in .npz")
         if Path(args.output).exists() and not args.overwrite:
             raise UsageError(f"{args.output} exists; pass --overwrite to replace it")
+        if not Path(args.output).absolute().parent.is_dir():
+            raise UsageError(f"no such directory: {Path(args.output).absolute().parent}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
 
