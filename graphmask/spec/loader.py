@@ -22,7 +22,15 @@ from graphmask.spec.models import (
     Spec,
     known_fields,
 )
-from graphmask.spec.yaml_loader import Limits, Position, SourceMap, YamlLoadError, limit_hint, parse_yaml
+from graphmask.spec.yaml_loader import (
+    Limits,
+    Position,
+    SourceMap,
+    YamlLoadError,
+    graph_size_error,
+    limit_hint,
+    parse_yaml,
+)
 
 
 @dataclass
@@ -121,15 +129,15 @@ def validate_data(data: Any, source: SourceMap, limits: Limits = Limits()) -> Lo
 
 
 def _graph_size_problem(data: dict, source: SourceMap, limits: Limits) -> Diagnostic | None:
-    """Refuse graphs past the node limit before validating them (validation and
-    the passes cost time per node, so the count is taken on the raw data)."""
+    """Refuse graphs past the node limit before validating them. ``parse_yaml``
+    already refused most while streaming; this catches lists reached through an
+    alias, which the stream cannot count."""
     inputs, layers = data.get("inputs"), data.get("layers")
     count = (len(inputs) if isinstance(inputs, dict) else 0) + (len(layers) if isinstance(layers, list) else 0)
     if count <= limits.max_graph_nodes:
         return None
-    return _at(source.key(("layers",)), "GM101",
-               f"the graph has {count} nodes (inputs and layers), over the limit of {limits.max_graph_nodes}",
-               source.file, hint=limit_hint("--max-graph-nodes"))
+    error = graph_size_error(limits, source.key(("layers",)))
+    return _at(error.position, "GM101", error.message, source.file, hint=error.hint)
 
 
 def _partial_spec(data: dict, exc: ValidationError) -> Spec | None:

@@ -35,12 +35,12 @@ class Limits:
     """Resource limits for reading untrusted spec files."""
 
     max_bytes: int = 10 * 1024 * 1024
-    # YAML nodes after alias expansion. Composing costs ~300 bytes per node, so
-    # this bounds memory (~600 MB) as well as billion-laughs expansion.
-    max_nodes: int = 2_000_000
+    # YAML nodes after alias expansion. Composing and building cost ~0.5 KB a
+    # node, so this bounds memory as well as billion-laughs expansion.
+    max_nodes: int = 1_000_000
     max_depth: int = 64
-    # inputs + layers, checked before validation (checking costs ~0.2 ms a layer)
-    max_graph_nodes: int = 100_000
+    # inputs + layers; checking costs ~10 KB and ~0.3 ms a layer (bench/hostile.py)
+    max_graph_nodes: int = 50_000
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,15 @@ class SourceMap:
         return node.value if resolved == len(path) and isinstance(node, yaml.ScalarNode) else None
 
 
+# Top-level keys whose entries are graph nodes (see ``Limits.max_graph_nodes``).
+GRAPH_KEYS = ("inputs", "layers")
+
+
+def graph_size_error(limits: Limits, position: Position) -> YamlLoadError:
+    return YamlLoadError(f"the graph has more than {limits.max_graph_nodes} nodes (inputs and layers), "
+                         "past the limit", position, hint=limit_hint("--max-graph-nodes"))
+
+
 def _measure(text: str, limits: Limits) -> None:
     """Refuse too-deep or too-big documents from the event stream, before composing.
 
@@ -127,20 +136,46 @@ def _measure(text: str, limits: Limits) -> None:
     scanner is quadratic in nesting depth, and a node tree costs ~300 bytes a
     node. Events stream in constant memory, so we stop at the first event
     past a limit. The size after alias expansion is counted without expanding:
-    an alias adds the size recorded for its anchor.
+    an alias adds the size recorded for its anchor. The entries under the
+    top-level ``inputs``/``layers`` are counted too, so that a graph past
+    ``max_graph_nodes`` costs a pass over events, not a composed tree.
     """
     anchored: dict[str, int] = {}  # anchor -> expanded size of its node
     open_starts: list[tuple[int, str | None]] = []  # (count at start, anchor) per open collection
-    count = 0
+    children: list[int] = []  # direct children seen, per open collection
+    count = graph_nodes = 0
+    top_key: tuple[str | None, Any] = (None, None)  # (current top-level key, its mark)
+    graph_container: int | None = None  # depth of the open inputs/layers collection
+    root_is_mapping = open_is_mapping = False
     for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            depth = len(open_starts)
+            if depth:
+                children[-1] += 1
+            if depth == 0:
+                root_is_mapping = isinstance(event, yaml.MappingStartEvent)
+            elif depth == 1 and root_is_mapping and not isinstance(event, yaml.CollectionStartEvent) \
+                    and children[0] % 2:
+                top_key = (getattr(event, "value", None), event.start_mark)
+            elif depth == 2 and graph_container == 1 and (children[1] % 2 or not open_is_mapping):
+                graph_nodes += 1
+                if graph_nodes > limits.max_graph_nodes:
+                    raise graph_size_error(limits, _mark_pos(top_key[1]))
         if isinstance(event, yaml.CollectionStartEvent):
             if len(open_starts) >= limits.max_depth:
                 raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels", _mark_pos(event.start_mark),
                                     hint=limit_hint("--max-depth"))
+            if len(open_starts) == 1 and root_is_mapping and children[0] % 2 == 0 and top_key[0] in GRAPH_KEYS:
+                graph_container = 1
+                open_is_mapping = isinstance(event, yaml.MappingStartEvent)
             open_starts.append((count, event.anchor))
+            children.append(0)
             count += 1
         elif isinstance(event, yaml.CollectionEndEvent):
             start, anchor = open_starts.pop()
+            children.pop()
+            if len(open_starts) == 1:
+                graph_container = None
             if anchor is not None:
                 anchored[anchor] = count - start
         elif isinstance(event, yaml.ScalarEvent):
