@@ -73,11 +73,11 @@ def run(args: argparse.Namespace) -> int:
     compiled = build(args)
     if isinstance(compiled, int):
         return compiled
-    from graphmask.keras.save import OutputExists, save_model
+    from graphmask.keras.save import save_model
 
     try:
-        save_model(compiled.model, output, overwrite=args.overwrite)
-    except (OutputExists, FileNotFoundError) as exc:
+        save_model(compiled.model, output, overwrite=args.overwrite, protect=[args.spec])
+    except OSError as exc:  # exists (no --overwrite), is the spec itself, or cannot be written
         raise UsageError(str(exc)) from None
     model = compiled.model
     print(f"wrote {output}: model `{model.name}`, {len(model.layers)} layers, {model.count_params()} parameters")

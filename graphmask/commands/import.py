@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from graphmask.cli import UsageError
     from graphmask.commands.compile import print_diagnostics
     from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
-    from graphmask.keras.save import OutputExists, atomic_path
+    from graphmask.atomic import write_atomic
 
     output = Path(args.output)
     if not os.path.isfile(args.model):
@@ -58,9 +58,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(text)
         return 1
     try:
-        with atomic_path(output, args.overwrite) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-    except (OutputExists, FileNotFoundError) as exc:
+        write_atomic(output, text, overwrite=args.overwrite, protect=[args.model])
+    except OSError as exc:  # exists (no --overwrite), is the model itself, or cannot be written
         raise UsageError(str(exc)) from None
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

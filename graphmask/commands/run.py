@@ -127,15 +127,17 @@ def _write(args: argparse.Namespace, result) -> None:
     import numpy as np
 
     from graphmask.cli import UsageError
-    from graphmask.keras.save import OutputExists, atomic_path
+    from graphmask.keras.inputs import parse_input_arg
+    from graphmask.atomic import atomic_path
 
     arrays = dict(result.outputs)
     arrays.update({name + MASK_SUFFIX: mask for name, mask in result.masks.items()})
+    protect = [args.spec] + [parse_input_arg(item)[1] for item in args.inputs]
     try:
-        with atomic_path(args.output, args.overwrite) as tmp:
+        with atomic_path(args.output, args.overwrite, protect) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez(handle, **arrays)
-    except (OutputExists, FileNotFoundError) as exc:
+    except OSError as exc:  # exists (no --overwrite), is an input, or cannot be written
         raise UsageError(str(exc)) from None
     print(f"wrote {args.output}: {', '.join(sorted(arrays))}")
 
