@@ -19,7 +19,10 @@ def discover(paths: list[str], patterns: tuple[str, ...] = SPEC_PATTERNS,
              exclude: tuple[str, ...] = ()) -> Discovery:
     """Files named on the command line are taken as they are; directories are
     walked (without following symlinks, so a link loop cannot trap us) for
-    files matching ``patterns``. Order is stable: sorted within each path."""
+    files matching ``patterns``. A symlinked file that leads outside the
+    walked directory is skipped: a pull request must not make CI read (and
+    quote in its report) a file such as ``.git/config`` or ``~/.netrc``.
+    Order is stable: sorted within each path."""
     found = Discovery()
     seen: set[str] = set()
 
@@ -31,10 +34,12 @@ def discover(paths: list[str], patterns: tuple[str, ...] = SPEC_PATTERNS,
     for path in paths:
         if os.path.isdir(path):
             walked = []
+            top = os.path.realpath(path)
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 walked.extend(os.path.join(root, f) for f in files
-                              if any(fnmatch.fnmatch(f, p) for p in patterns))
+                              if any(fnmatch.fnmatch(f, p) for p in patterns)
+                              and _stays_inside(os.path.join(root, f), top))
             for file in sorted(walked):
                 add(file)
         elif os.path.lexists(path):
@@ -48,3 +53,11 @@ def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
     normalized = path.replace(os.sep, "/")
     return any(fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern)
                for pattern in exclude)
+
+
+def _stays_inside(path: str, top: str) -> bool:
+    """Whether ``path`` (a symlink or not) resolves to somewhere under ``top``."""
+    if not os.path.islink(path):
+        return True
+    target = os.path.realpath(path)
+    return os.path.commonpath([target, top]) == top
