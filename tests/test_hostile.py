@@ -169,6 +169,22 @@ def test_symlink_loops_in_a_directory_walk(tmp_path, cli):
     assert "symbolic links" in found[0]["message"]
 
 
+def test_a_directory_walk_does_not_follow_symlinks_out_of_the_tree(tmp_path, cli):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("token: hunter2\n", encoding="utf-8")
+    tree = tmp_path / "repo"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "good.yaml").write_text(VALID, encoding="utf-8")
+    os.symlink(secret, tree / "leak.yaml")  # e.g. a PR linking to .git/config
+    os.symlink("../good.yaml", tree / "sub" / "inside.yaml")  # inside the tree: checked
+    code, out, err = cli("check", tree, "--format", "json", "--no-config", "--show-source")
+    assert (code, json.loads(out)) == (0, []), err
+    assert "hunter2" not in out + err
+    # named explicitly, a symlink is the user's choice and is read
+    code, out, _ = cli("check", tree / "leak.yaml", "--format", "json", "--no-config")
+    assert code == 1 and json.loads(out)[0]["code"] == "GM102"
+
+
 def test_duplicate_keys_are_an_error_at_the_second_one(write_spec):
     path = write_spec(VALID.replace("args: {units: 4}", "args: {units: 4, units: 8}"))
     d = only(check_path(path))
