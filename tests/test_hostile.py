@@ -197,6 +197,19 @@ def test_duplicate_layer_mapping_keys_in_block_style(write_spec):
     assert codes_at(check_path(path)) == [("GM101", 11, 5)]
 
 
+def test_keys_that_are_equal_once_read_are_not_silently_merged(write_spec):
+    # YAML reads `1` and `true` as different keys; in Python 1 == True, so one
+    # would silently replace the other
+    path = write_spec(VALID.replace("args: {units: 4}", "args: {units: 4, 1: a, true: b}"))
+    d = only(check_path(path))
+    assert (d.code, d.line, d.column) == ("GM101", 11, 28) and "`1` (line 11) and `true`" in d.message
+
+
+def test_an_unquoted_ref_in_a_flow_list_says_to_quote_it(write_spec):
+    d = only(check_path(write_spec(VALID.replace("outputs: [lstm]", "outputs: [lstm[0]]"))))
+    assert (d.code, d.line, d.column) == ("GM101", 12, 15) and 'must be quoted: "lstm[1]"' in d.message
+
+
 @pytest.mark.parametrize("number", ["99999999999999999999", "-9223372036854775809", "0x" + "f" * 40, "1" * 5000],
                          ids=["20 digits", "below int64", "hex", "5000 digits"])
 def test_huge_integers(write_spec, number):

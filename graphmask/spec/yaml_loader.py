@@ -10,6 +10,7 @@ exist), duplicate keys are errors rather than silently overwritten, alias
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,6 +239,10 @@ class _Builder:
                 raise YamlLoadError("mapping keys must be plain scalars", _pos(key_node))
             if key in seen:
                 first = _pos(seen[key])
+                if seen[key].value != key_node.value:  # e.g. `1` and `true`: equal once read
+                    raise YamlLoadError(
+                        f"keys `{seen[key].value}` (line {first.line}) and `{key_node.value}` are the same key "
+                        "once read; quote them to make them names", _pos(key_node))
                 raise YamlLoadError(
                     f"duplicate key {key!r} (first defined at line {first.line}); "
                     "YAML would silently keep only the last one",
@@ -272,6 +277,8 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
         mark = exc.problem_mark
         if mark is not None and text[mark.index:mark.index + 1] == "\t" and "tab" not in message:
             message += " (a tab: YAML indents with spaces only)"
+        elif mark is not None and _REF_IN_FLOW.match(text, max(0, mark.index - 1)):
+            message += " (inside `[...]` or `{...}` a reference like `lstm[1]` must be quoted: \"lstm[1]\")"
         raise YamlLoadError(message, _mark_pos(mark)) from None
     except yaml.YAMLError as exc:
         raise YamlLoadError(f"invalid YAML: {exc}") from None
@@ -293,6 +300,8 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
 
 
 _INT64 = 2**63
+# An unquoted `id[k]` reference where a flow collection's `[` broke the parse.
+_REF_IN_FLOW = re.compile(r"[A-Za-z0-9_]\[[0-9]*\]?")
 
 
 def _shorten(text: str, limit: int = 40) -> str:
