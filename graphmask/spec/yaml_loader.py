@@ -146,7 +146,7 @@ def _measure(text: str, limits: Limits) -> None:
     children: list[int] = []  # direct children seen, per open collection
     count = graph_nodes = 0
     top_key: tuple[str | None, Any] = (None, None)  # (current top-level key, its mark)
-    graph_container: int | None = None  # depth of the open inputs/layers collection
+    in_graph_part = False  # inside the top-level inputs/layers collection
     root_is_mapping = open_is_mapping = False
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
@@ -155,10 +155,9 @@ def _measure(text: str, limits: Limits) -> None:
                 children[-1] += 1
             if depth == 0:
                 root_is_mapping = isinstance(event, yaml.MappingStartEvent)
-            elif depth == 1 and root_is_mapping and not isinstance(event, yaml.CollectionStartEvent) \
-                    and children[0] % 2:
-                top_key = (getattr(event, "value", None), event.start_mark)
-            elif depth == 2 and graph_container == 1 and (children[1] % 2 or not open_is_mapping):
+            elif depth == 1 and root_is_mapping and children[0] % 2:  # a top-level key
+                top_key = (event.value if isinstance(event, yaml.ScalarEvent) else None, event.start_mark)
+            elif depth == 2 and in_graph_part and (children[1] % 2 or not open_is_mapping):  # an entry
                 graph_nodes += 1
                 if graph_nodes > limits.max_graph_nodes:
                     raise graph_size_error(limits, _mark_pos(top_key[1]))
@@ -167,7 +166,7 @@ def _measure(text: str, limits: Limits) -> None:
                 raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels", _mark_pos(event.start_mark),
                                     hint=limit_hint("--max-depth"))
             if len(open_starts) == 1 and root_is_mapping and children[0] % 2 == 0 and top_key[0] in GRAPH_KEYS:
-                graph_container = 1
+                in_graph_part = True
                 open_is_mapping = isinstance(event, yaml.MappingStartEvent)
             open_starts.append((count, event.anchor))
             children.append(0)
@@ -176,7 +175,7 @@ def _measure(text: str, limits: Limits) -> None:
             start, anchor = open_starts.pop()
             children.pop()
             if len(open_starts) == 1:
-                graph_container = None
+                in_graph_part = False
             if anchor is not None:
                 anchored[anchor] = count - start
         elif isinstance(event, yaml.ScalarEvent):
