@@ -39,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = read_model_config(args.model)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import keras
-
-        result = import_config(config, keras)
+        result = import_config(config)
     except ImportFailure as exc:
         raise UsageError(str(exc)) from None
     if result.problems:

@@ -77,7 +77,10 @@ def read_model_config(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
-def import_config(model: Mapping[str, Any], keras: Any) -> ImportResult:
+def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
+    """Convert a config from ``read_model_config``; Keras (imported here unless given) supplies layer defaults."""
+    if keras is None:
+        import keras
     result = ImportResult({})
     converter = ArgConverter(keras, result.problems)
     kind = model.get("class_name")
@@ -92,9 +95,7 @@ def import_config(model: Mapping[str, Any], keras: Any) -> ImportResult:
 
 
 def import_model(path: str | os.PathLike) -> ImportResult:
-    import keras
-
-    return import_config(read_model_config(path), keras)
+    return import_config(read_model_config(path))
 
 
 def to_yaml(spec: Mapping[str, Any]) -> str:
