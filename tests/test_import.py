@@ -109,6 +109,24 @@ def test_what_a_spec_cannot_express_is_reported_not_dropped(keras, tmp_path, cli
     assert not (tmp_path / "lam.yaml").exists()
 
 
+@pytest.mark.parametrize("config, problem", [
+    ({"class_name": "Functional", "config": {"layers": [{"class_name": "Dense"}]}}, "KeyError: 'name'"),
+    ({"class_name": "Functional", "config": {"layers": "abc"}}, "TypeError"),
+    ({"class_name": "Functional", "config": {"layers": [
+        {"name": "x", "class_name": "InputLayer", "config": {"batch_shape": [None, 3]}}],
+        "output_layers": [["y", 0, 0]]}}, "KeyError: ('y', 0)"),
+    ({"class_name": "Sequential", "config": {"layers": [5]}}, "AttributeError"),
+])
+def test_a_config_keras_did_not_write_is_a_usage_error(keras, tmp_path, cli, config, problem):
+    """Hand-edited or truncated configs get a message naming the file, not a GM000 traceback."""
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(config))
+    code, _, err = cli("import", path, "-o", tmp_path / "odd.yaml")
+    assert code == 2 and "Traceback" not in err
+    assert f"{path}: the {config['class_name']} config is not in the form Keras writes it" in err and problem in err
+    assert not (tmp_path / "odd.yaml").exists()
+
+
 def test_custom_layers_are_declared_for_review(keras, tmp_path, cli, monkeypatch):
     monkeypatch.syspath_prepend(str(DATA))
     import gmtest_layers

@@ -38,10 +38,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{output} exists; pass --overwrite to replace it")
     try:
         config = read_model_config(args.model)
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        result = import_config(config)
     except ImportFailure as exc:
         raise UsageError(str(exc)) from None
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        result = import_config(config)
+    except ImportFailure as exc:
+        raise UsageError(f"{args.model}: {exc}") from None
     if result.problems:
         print(f"graphmask import: {len(result.problems)} thing(s) in {args.model} cannot be expressed in a spec; "
               "nothing written:", file=sys.stderr)

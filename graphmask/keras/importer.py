@@ -79,18 +79,23 @@ def read_model_config(path: str | os.PathLike) -> dict[str, Any]:
 
 def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
     """Convert a config from ``read_model_config``; Keras (imported here unless given) supplies layer defaults."""
-    if keras is None:
-        import keras
     result = ImportResult({})
-    converter = ArgConverter(keras, result.problems)
     kind = model.get("class_name")
     if kind == "Sequential":
-        _Sequential(model["config"], converter, result).convert()
+        reader: type[_Base] = _Sequential
     elif kind in ("Functional", "Model"):
-        _Functional(model["config"], converter, result).convert()
+        reader = _Functional
     else:
         raise ImportFailure(f"cannot import a `{kind}` model: only Functional and Sequential models have a "
                             "graph graphmask can read (a subclassed model's call() is Python code)")
+    if keras is None:
+        import keras
+    try:
+        reader(model["config"], ArgConverter(keras, result.problems), result).convert()
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        # a config Keras did not write (hand-edited, truncated, another tool's): a message, not a traceback
+        raise ImportFailure(f"the {kind} config is not in the form Keras writes it "
+                            f"({type(exc).__name__}: {exc})") from None
     return result
 
 
