@@ -127,6 +127,17 @@ def test_a_config_keras_did_not_write_is_a_usage_error(keras, tmp_path, cli, con
     assert not (tmp_path / "odd.yaml").exists()
 
 
+def test_output_problems_are_found_before_keras_loads(tmp_path, cli):
+    model = tmp_path / "model.json"
+    model.write_text("{}")  # never read: the output is refused first
+    code, _, err = cli("import", model, "-o", tmp_path / "no" / "such" / "spec.yaml")
+    assert code == 2 and f"no such directory: {tmp_path / 'no' / 'such'}" in err
+    existing = tmp_path / "spec.yaml"
+    existing.write_text("keep me")
+    code, _, err = cli("import", model, "-o", existing)
+    assert code == 2 and "--overwrite" in err and existing.read_text() == "keep me"
+
+
 def test_custom_layers_are_declared_for_review(keras, tmp_path, cli, monkeypatch):
     monkeypatch.syspath_prepend(str(DATA))
     import gmtest_layers

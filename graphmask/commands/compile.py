@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from graphmask.diagnostics import Diagnostic
+from graphmask.commands import print_diagnostics, refuse_output, require_file
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -29,23 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
-def print_diagnostics(diagnostics: list[Diagnostic], file: str) -> None:
-    """Diagnostics in the `check` text format, on stderr (stdout is for results)."""
-    if not diagnostics:
-        return
-    from graphmask.checker import CheckResult
-    from graphmask.report.text import format_text
-
-    sys.stderr.write(format_text([CheckResult(file, None, None, sorted(diagnostics, key=Diagnostic.sort_key))]))
-
-
 def build(args: argparse.Namespace):
     """Compile ``args.spec``; returns ``Compiled`` or an exit code after printing why not."""
     from graphmask import SpecError
-    from graphmask.cli import UsageError
 
-    if not os.path.isfile(args.spec):
-        raise UsageError(f"no such file: {args.spec}")
+    require_file(args.spec)
     from graphmask.keras.compile import compile_spec
     from graphmask.keras.errors import CompileError
 
@@ -66,10 +53,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix != ".keras":
         raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")
-    if output.exists() and not args.overwrite:
-        raise UsageError(f"{output} exists; pass --overwrite to replace it")
-    if not output.absolute().parent.is_dir():
-        raise UsageError(f"no such directory: {output.absolute().parent}")
+    refuse_output(output, args.overwrite)
     compiled = build(args)
     if isinstance(compiled, int):
         return compiled

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
+from graphmask.commands import print_diagnostics
 from graphmask.explainer import ExplainError, explain
 from graphmask.report.explain import format_explain_json, format_explain_text
-from graphmask.report.text import format_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,7 +19,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.checker import CheckResult
     from graphmask.cli import UsageError
 
     if not os.path.exists(args.spec):
@@ -27,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         flow = explain(args.spec)
     except ExplainError as exc:
-        sys.stderr.write(format_text([CheckResult(args.spec, None, None, exc.diagnostics)]))
+        print_diagnostics(exc.diagnostics, args.spec)
         return 1
     sys.stdout.write(format_explain_json(flow) if args.format == "json" else format_explain_text(flow))
     return 0

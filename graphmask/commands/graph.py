@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from graphmask.analysis.masks import infer_masks
 from graphmask.atomic import OutputExistsError, write_atomic
-from graphmask.checker import CheckResult, check_path
+from graphmask.checker import check_path
+from graphmask.commands import print_diagnostics, refuse_existing, require_file
 from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
 from graphmask.report.graph_html import format_html
 from graphmask.report.graph_mermaid import format_mermaid, format_mermaid_markdown
 from graphmask.report.graph_model import build_picture
-from graphmask.report.text import format_text
 
 FORMATS = ("mermaid", "dot", "svg", "html")
 # mermaid's default limits (maxTextSize, maxEdges), which GitHub keeps: past them it shows an error instead.
@@ -43,14 +42,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.markdown and args.format != "mermaid":
         raise UsageError("--markdown goes with --format mermaid")
-    if not os.path.isfile(args.spec):
-        raise UsageError(f"no such file: {args.spec}")
-    if args.output and os.path.exists(args.output) and not args.overwrite:  # fail before the work
-        raise UsageError(str(OutputExistsError(args.output)))
+    require_file(args.spec)
+    if args.output:
+        refuse_existing(args.output, args.overwrite)
 
     result = check_path(args.spec)
     if result.graph is None or not result.graph.acyclic:
-        sys.stderr.write(format_text([CheckResult(args.spec, None, None, result.diagnostics)]))
+        print_diagnostics(result.diagnostics, args.spec)
         return 1
     flow = infer_masks(result.graph)
     picture = build_picture(flow, result.diagnostics)
@@ -74,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         try:  # atomically; never over an existing file without --overwrite, never over the spec
             write_atomic(args.output, text, overwrite=args.overwrite, protect=[args.spec])
         except OSError as exc:  # OutputExistsError included: its message names --overwrite
-            raise UsageError(str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {args.output}: {exc}")
+            message = str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {args.output}: {exc}"
+            raise UsageError(message) from None
     else:
         sys.stdout.write(text)
     return 0

@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from graphmask.commands import print_diagnostics, refuse_output, require_file
+
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("import", help="turn a Keras model (.keras or JSON config) into a spec")
@@ -25,17 +27,14 @@ def run(args: argparse.Namespace) -> int:
     from graphmask import SpecError, loads
     from graphmask.checker import check_spec
     from graphmask.cli import UsageError
-    from graphmask.commands.compile import print_diagnostics
     from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
     from graphmask.atomic import write_atomic
 
     output = Path(args.output)
-    if not os.path.isfile(args.model):
-        raise UsageError(f"no such file: {args.model}")
+    require_file(args.model)
     if output.suffix not in (".yaml", ".yml"):
         raise UsageError(f"{output}: the spec must end in .yaml or .yml")
-    if output.exists() and not args.overwrite:
-        raise UsageError(f"{output} exists; pass --overwrite to replace it")
+    refuse_output(output, args.overwrite)
     try:
         config = read_model_config(args.model)
     except ImportFailure as exc:

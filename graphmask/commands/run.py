@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from graphmask.commands.compile import add_build_options, print_diagnostics
+from graphmask.commands import print_diagnostics, refuse_output, require_file
+from graphmask.commands.compile import add_build_options
 
 DEMO_SAMPLES = 8
 MASK_SUFFIX = ".mask"  # npz key of an output's mask: "<output name>.mask" (names never contain '.')
@@ -69,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
 def _check_usage(args: argparse.Namespace) -> None:
     from graphmask.cli import UsageError
 
-    if not os.path.isfile(args.spec):
-        raise UsageError(f"no such file: {args.spec}")
+    require_file(args.spec)
     if bool(args.inputs) == bool(args.demo):
         raise UsageError("give the model's inputs with --input NAME=FILE (repeatable), or use --demo")
     if args.output is None and not args.demo:
@@ -78,10 +78,7 @@ def _check_usage(args: argparse.Namespace) -> None:
     if args.output is not None:
         if Path(args.output).suffix != ".npz":
             raise UsageError(f"{args.output}: the output must end in .npz")
-        if Path(args.output).exists() and not args.overwrite:
-            raise UsageError(f"{args.output} exists; pass --overwrite to replace it")
-        if not Path(args.output).absolute().parent.is_dir():
-            raise UsageError(f"no such directory: {Path(args.output).absolute().parent}")
+        refuse_output(args.output, args.overwrite)
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
 
