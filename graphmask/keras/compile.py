@@ -15,7 +15,7 @@ import contextlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from graphmask.checker import check_spec
 from graphmask.diagnostics import Diagnostic, Severity
@@ -68,7 +68,7 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
         try:
             inputs = symbolic_inputs(graph, keras)
             traced = trace(factory, inputs)
-            model = keras.Model(_model_inputs(graph, inputs), _model_outputs(graph, traced), name=_model_name(spec))
+            model = keras.Model(model_inputs(spec, inputs), _model_outputs(graph, traced), name=_model_name(spec))
         except BuildFailure as failure:
             raise CompileError([failure.diagnostic], "Keras could not build the model") from None
     found = verify_custom_layers(factory, traced)
@@ -88,10 +88,13 @@ def compile(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[s
     return compile_spec(spec_or_path, allow_imports=allow_imports, force=force, strategy=strategy).model
 
 
-def _model_inputs(g: SpecGraph, inputs: dict[str, Any]) -> Any:
-    if len(inputs) == 1:
-        return next(iter(inputs.values()))
-    return dict(inputs)
+def model_inputs(spec: Spec, values: Mapping[str, Any]) -> Any:
+    """What the model takes, from one value per spec input: the value itself for one input, else a dict by id.
+
+    The same structure serves the symbolic inputs, the arrays fed to ``predict`` and a side model's inputs.
+    """
+    names = list(spec.inputs)
+    return values[names[0]] if len(names) == 1 else {name: values[name] for name in names}
 
 
 def _model_outputs(g: SpecGraph, traced: Trace) -> Any:

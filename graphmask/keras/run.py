@@ -8,6 +8,7 @@ symbolic outputs, predicted on the same batches.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from graphmask.keras.compile import Compiled, compile_spec, predictions_by_name
-from graphmask.keras.build import output_value
+from graphmask.keras.build import keras_message, output_value
+from graphmask.keras.compile import Compiled, compile_spec, model_inputs, predictions_by_name
 from graphmask.keras.errors import ModelFailed, RunError
 from graphmask.spec import Spec
 
@@ -58,28 +59,18 @@ def run_spec(spec_or_path: Spec | str | os.PathLike, inputs: Mapping[str, np.nda
 
     distributed = strategy not in (None, "default")
     where = select_device(device)
-    with tf.device(where) if not distributed else _nothing():
+    with tf.device(where) if not distributed else contextlib.nullcontext():
         compiled = compile_spec(spec_or_path, allow_imports=allow_imports, force=force, strategy=strategy)
         if weights:
             _load_weights(compiled.model, weights)
-        feed = _feed(compiled, inputs)
+        feed = model_inputs(compiled.graph.spec, inputs)
         try:
             outputs = predictions_by_name(compiled.graph, _predict(compiled.model, feed, batch_size, progress))
             found = _masks(compiled, feed, batch_size) if masks else {}
         except Exception as exc:  # noqa: BLE001 - a layer's own code failing on real data
-            from graphmask.keras.build import keras_message
-
             raise ModelFailed(f"Keras failed while running the model: {keras_message(exc)}") from exc
     ran_on = _describe_device(compiled, where)
     return RunResult({k: np.asarray(v) for k, v in outputs.items()}, found, ran_on, compiled)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _load_weights(model: Any, path: str) -> None:
@@ -91,11 +82,6 @@ def _load_weights(model: Any, path: str) -> None:
         model.load_weights(path)
     except Exception as exc:  # noqa: BLE001 - Keras raises ValueError/KeyError/OSError on mismatches
         raise RunError(f"--weights {path}: does not fit this model: {exc}") from None
-
-
-def _feed(compiled: Compiled, inputs: Mapping[str, np.ndarray]) -> Any:
-    names = list(compiled.graph.spec.inputs)
-    return inputs[names[0]] if len(names) == 1 else {n: inputs[n] for n in names}
 
 
 def _batches(feed: Any) -> int:
@@ -127,9 +113,7 @@ def _masks(compiled: Compiled, feed: Any, batch_size: int) -> dict[str, np.ndarr
     symbolic = {name: m for name, m in symbolic.items() if m is not None}
     if not symbolic:
         return {}
-    names = list(g.spec.inputs)
-    inputs = compiled.trace.tensors[names[0]] if len(names) == 1 else {n: compiled.trace.tensors[n] for n in names}
-    side = keras.Model(inputs, symbolic)
+    side = keras.Model(model_inputs(g.spec, compiled.trace.tensors), symbolic)
     predicted = side.predict(feed, batch_size=batch_size, verbose=0)
     return {name: np.asarray(predicted[name]).astype(bool) for name in symbolic}
 
