@@ -22,7 +22,7 @@ import dataclasses
 from typing import Any, Iterable
 
 from graphmask.diagnostics import Diagnostic, Severity
-from graphmask.graph import build_graph
+from graphmask.graph import SpecGraph, build_graph
 from graphmask.spec import Spec
 
 DEEP_SAMPLES = 2
@@ -33,6 +33,10 @@ _BLOCKING_PREFIXES = ("GM10",)
 def deep_verify(spec: Spec, allow_imports: Iterable[str] = ()) -> list[Diagnostic]:
     """GM303/GM304 findings for one spec (info notes for nodes it could not try)."""
     g, _ = build_graph(spec)
+    return _verify_graph(g, allow_imports)
+
+
+def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagnostic]:
     if not g.acyclic:
         return []
     import keras
@@ -44,7 +48,7 @@ def deep_verify(spec: Spec, allow_imports: Iterable[str] = ()) -> list[Diagnosti
     factory = LayerFactory(g, keras, tuple(allow_imports))
     symbolic = trace(factory, symbolic_inputs(g, keras), collect=True)
     found = [_soften(d) for d in symbolic.failures]
-    batch = check_inputs(spec, demo_batch(g, DEEP_SAMPLES))
+    batch = check_inputs(g.spec, demo_batch(g, DEEP_SAMPLES))
     eager_inputs = {name: keras.ops.convert_to_tensor(value.astype(str) if value.dtype == object else value)
                     for name, value in batch.items()}
     eager = trace(factory, eager_inputs, collect=True, alias=_alias)
@@ -105,20 +109,25 @@ def _at_run(d: Diagnostic) -> Diagnostic:
 
 
 def deepen(results: list, options: Any = None) -> list:
-    """Add ``deep_verify`` findings to ``check`` results (files that load without structure errors)."""
+    """Add ``deep_verify`` findings to ``check`` results (files that load without structure errors).
+
+    ``options``: the ``batch.CheckOptions`` the results were checked with. The
+    results are lean (no spec or graph), so each file is loaded again here.
+    """
+    from graphmask.batch import CheckOptions
     from graphmask.checker import check_path
 
+    options = options if options is not None else CheckOptions()
     deepened = []
     for result in results:
         if any(d.code.startswith(_BLOCKING_PREFIXES) and d.severity is Severity.ERROR for d in result.diagnostics):
             deepened.append(result)
             continue
-        kwargs = {"shared_custom_layers": options.shared_custom_layers} if options is not None else {}
-        checked = check_path(result.file, options.limits, **kwargs) if options is not None else check_path(result.file)
-        if checked.spec is None:
+        checked = check_path(result.file, options.limits, shared_custom_layers=options.shared_custom_layers)
+        if checked.graph is None:
             deepened.append(result)
             continue
-        extra = deep_verify(checked.spec)
+        extra = _verify_graph(checked.graph)
         diagnostics = sorted(result.diagnostics + extra, key=Diagnostic.sort_key)
         deepened.append(dataclasses.replace(result, diagnostics=diagnostics))
     return deepened
