@@ -74,8 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
 def custom_objects(graph) -> dict[str, str]:
     """What Keras needs to load the model: saved name -> `module:object` (custom classes, Lambda functions)."""
-    from graphmask.keras.build import LAMBDA_CALLABLE_ARGS
-    from graphmask.keras.imports import is_import_path
+    from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS, is_import_path
 
     needed: dict[str, str] = {}
     for node in graph.layers():

@@ -22,10 +22,7 @@ from graphmask.analysis.layers import layer_info, nested_layer
 from graphmask.catalog import load_catalog
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Binding, Node, SpecGraph
-from graphmask.keras.imports import ImportRefused, import_object, is_import_path
-
-# Lambda arguments that name a Python callable (imported via the allow-list).
-LAMBDA_CALLABLE_ARGS = ("function", "mask", "output_shape")
+from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS, ImportRefused, import_object, is_import_path
 
 
 class BuildFailure(Exception):

@@ -23,15 +23,16 @@ _SHORT_FORM_MODULES = ("initializers", "regularizers", "constraints")
 
 def plain(value: Any) -> Any:
     """JSON-normal form (tuples -> lists, no save-time object ids) so configs compare by value."""
-    return _without_ids(json.loads(json.dumps(value, default=repr)))
-
-
-def _without_ids(value: Any) -> Any:
     # `.keras` files tag objects with `shared_object_id`, which is bookkeeping, not configuration
-    if isinstance(value, dict):
-        return {k: _without_ids(v) for k, v in value.items() if k != "shared_object_id"}
+    return _without_key(json.loads(json.dumps(value, default=repr)), "shared_object_id")
+
+
+def _without_key(value: Any, key: str) -> Any:
+    """``value`` with ``key`` removed from every mapping in it, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: _without_key(v, key) for k, v in value.items() if k != key}
     if isinstance(value, list):
-        return [_without_ids(v) for v in value]
+        return [_without_key(v, key) for v in value]
     return value
 
 
@@ -57,7 +58,7 @@ class ArgConverter:
         if info is None:
             return self.custom_args(config)
         default = self._default_config(info, config)
-        accepted = set(info.args) | (self.catalog.base_kwargs if info.accepts_var_kwargs else set())
+        accepted = self.catalog.valid_kwargs(class_name)
         wrapped = {info.mask.wraps, "backward_layer"} if info.mask.wraps else set()
         result: dict[str, Any] = {}
         for key, value in config.items():
@@ -150,18 +151,10 @@ def _is_serialized(value: Any) -> bool:
     return isinstance(value, Mapping) and "class_name" in value and "config" in value
 
 
-def _strip_names(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _strip_names(v) for k, v in value.items() if k != "name"}
-    if isinstance(value, list):
-        return [_strip_names(v) for v in value]
-    return value
-
-
 def _is_auto_backward(backward: Any, forward: Any) -> bool:
     """Bidirectional always saves the backward layer; it is automatic when it mirrors the forward one."""
     if not (_is_serialized(backward) and _is_serialized(forward)):
         return False
     mirrored = plain(forward)
     mirrored["config"]["go_backwards"] = not mirrored["config"].get("go_backwards", False)
-    return _strip_names(plain(backward)) == _strip_names(mirrored)
+    return _without_key(plain(backward), "name") == _without_key(mirrored, "name")

@@ -20,6 +20,7 @@ runs. Keras is used only to know each layer's defaults.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -32,10 +33,13 @@ import yaml
 
 from graphmask.catalog import load_catalog
 from graphmask.keras.import_args import ArgConverter, plain
+from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS
 from graphmask.spec.models import DType
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 _DTYPES = set(DType.__args__)
+# Call arguments Keras records that a spec leaves out: masks are inferred, `training` is set at call time.
+_RECORDED_ONLY = ("mask", "training")
 
 
 @dataclass
@@ -206,7 +210,7 @@ class _Base:
 
     def _lambda_config(self, config: Mapping[str, Any], where: str) -> dict[str, Any]:
         config = dict(config)
-        for key in ("function", "mask", "output_shape"):
+        for key in LAMBDA_CALLABLE_ARGS:
             value = config.get(key)
             if isinstance(value, Mapping) and value.get("class_name") == "function":
                 config[key] = f"{value.get('module')}:{value.get('config')}"
@@ -264,7 +268,7 @@ class _Functional(_Base):
         for value in node.get("args", []):
             yield from _tensors(value) or []
         for key, value in node.get("kwargs", {}).items():
-            if key not in ("mask", "training"):
+            if key not in _RECORDED_ONLY:
                 yield from _tensors(value) or []
 
     def _needed(self, calls: list, outputs: Any) -> set[str]:
@@ -281,20 +285,20 @@ class _Functional(_Base):
 
     def ref(self, history: list) -> str:
         ident = self.ids[(history[0], history[1])]
-        return ident if not self._multi_output(history[0]) else f"{ident}[{history[2]}]"
+        return ident if history[0] not in self._multi_output else f"{ident}[{history[2]}]"
 
-    def _multi_output(self, layer_name: str) -> bool:
-        """Several outputs: any ref uses index > 0, or Keras returns a list for these args."""
-        if not hasattr(self, "_multi"):
-            self._multi = {h[0] for layer in self.config.get("layers", []) for node in layer.get("inbound_nodes", [])
-                           for h in self._data_refs(node) if h[2] > 0}
-            self._multi |= {h[0] for h in _histories(self.config.get("output_layers", [])) if h[2] > 0}
-            self._multi |= {layer["name"] for layer in self.config.get("layers", []) if _returns_list(layer)}
-        return layer_name in self._multi
+    @functools.cached_property
+    def _multi_output(self) -> set[str]:
+        """Layers with several outputs: any ref uses index > 0, or Keras returns a list for these args."""
+        layers = self.config.get("layers", [])
+        multi = {h[0] for layer in layers for node in layer.get("inbound_nodes", [])
+                 for h in self._data_refs(node) if h[2] > 0}
+        multi |= {h[0] for h in _histories(self.config.get("output_layers", [])) if h[2] > 0}
+        return multi | {layer["name"] for layer in layers if _returns_list(layer)}
 
     def _inputs(self, ident: str, layer: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
         info = self.catalog.get(layer["class_name"])
-        call_args = [a for a in (info.call_args if info else ()) if a not in ("mask", "training")]
+        call_args = [a for a in (info.call_args if info else ()) if a not in _RECORDED_ONLY]
         positional, keywords, call = [], {}, {}
         for i, value in enumerate(node.get("args", [])):
             histories = _tensors(value)
@@ -305,7 +309,7 @@ class _Functional(_Base):
             refs = [self.ref(h) for h in histories]
             positional.append(refs if isinstance(value, list) else refs[0])
         for key, value in node.get("kwargs", {}).items():
-            if key in ("mask", "training"):
+            if key in _RECORDED_ONLY:
                 continue
             histories = _tensors(value)
             if histories is None:
