@@ -242,13 +242,6 @@ def call_signature(cls) -> tuple[list[str], dict]:
     return names, defaults
 
 
-def compute_mask_overridden(cls) -> bool:
-    from keras.src.utils import python_utils
-
-    fn = getattr(cls, "compute_mask")
-    return not python_utils.is_default(fn)
-
-
 # ------------------------------------------------------------------ assembly
 def _meaningful(name: str, canon: str, category: str) -> bool:
     if name in R.NOT_MEANINGFUL or canon in R.NOT_MEANINGFUL:
@@ -266,7 +259,6 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
     probe.MISMATCHES.clear()
     classes = _public_layer_classes()
     layers: dict[str, dict] = {}
-    canon_cache: dict[type, dict] = {}
     experiments: dict[type, dict] = {}
     for name in sorted(classes):
         cls = classes[name]

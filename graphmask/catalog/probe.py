@@ -273,7 +273,18 @@ def _err(exc: BaseException) -> str:
     msg = next((ln for ln in lines if "mask" in ln.lower()), lines[0] if lines else "")
     msg = re.sub(r"\x1b\[[0-9;]*m", "", msg).strip()
     msg = re.sub(r"'[a-z_]+_\d+'", "'<name>'", msg)
+    # Keras numbers tensors per process: the number depends on what ran before (a test session), not on the layer
+    msg = re.sub(r"\bkeras_tensor_\d+\b", "keras_tensor_<n>", msg)
     return f"{type(exc).__name__}: {msg[:200]}"
+
+
+def _recorded_call(fn, cls_name: str, *args, **kwargs) -> tuple[Any, bool, list[str]]:
+    """``fn(*args, **kwargs)`` with Keras's "destroy the mask" warnings recorded:
+    (result, whether ``cls_name`` itself warned, the inner layers that warned)."""
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return (out, *_warnings(rec, cls_name))
 
 
 def _warnings(rec, cls_name: str) -> tuple[bool, list[str]]:
@@ -295,14 +306,10 @@ def observe_eager(layer, kind: str, masked, call_kwargs: dict) -> dict:
     """Direct (imperative) call on tensors carrying `_keras_mask`."""
     vals, masks = make_data(kind, masked)
     args = _pack(kind, [_tensor(v, m) for v, m in zip(vals, masks)])
-    cls_name = type(layer).__name__
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        try:
-            out = layer(*args, **call_kwargs)
-        except Exception as exc:  # noqa: BLE001
-            return {"error": _err(exc)}
-    own, inner = _warnings(rec, cls_name)
+    try:
+        out, own, inner = _recorded_call(layer, type(layer).__name__, *args, **call_kwargs)
+    except Exception as exc:  # noqa: BLE001
+        return {"error": _err(exc)}
     flat = _flatten(out)
     in_flat = _flatten(args)
     res: dict[str, Any] = {
@@ -444,13 +451,10 @@ def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
             tensors.append(xi)
     args = _pack(kind, tensors)
     cls_name = type(layer).__name__
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        try:
-            out = layer(*args, **call_kwargs)
-        except Exception as exc:  # noqa: BLE001
-            return {"build_error": _err(exc)}
-    own, inner = _warnings(rec, cls_name)
+    try:
+        out, own, inner = _recorded_call(layer, cls_name, *args, **call_kwargs)
+    except Exception as exc:  # noqa: BLE001
+        return {"build_error": _err(exc)}
     flat = _flatten(out)
     res: dict[str, Any] = {
         "warned": own,
@@ -467,15 +471,11 @@ def observe_model(layer, kind: str, masked, call_kwargs: dict) -> dict:
     except Exception as exc:  # noqa: BLE001
         res["model_error"] = _err(exc)
         return res
-    with warnings.catch_warnings(record=True) as rec2:
-        warnings.simplefilter("always")
-        try:
-            model(feeds)
-        except Exception as exc:  # noqa: BLE001
-            res["runtime_error"] = _err(exc)
-            return res
-    own2, _ = _warnings(rec2, cls_name)
-    res["runtime_warned"] = own2
+    try:
+        _, res["runtime_warned"], _ = _recorded_call(model, cls_name, feeds)
+    except Exception as exc:  # noqa: BLE001
+        res["runtime_error"] = _err(exc)
+        return res
     if len(box.masks) != len(flat):
         res["runtime_error"] = "probe: Spy layers did not run"
         return res
