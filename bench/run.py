@@ -1,0 +1,124 @@
+"""The benchmark harness: ``python -m bench [--quick] [--out DIR]``.
+
+Runs every section, prints the markdown report and writes it, with a JSON
+file of the raw numbers, to ``--out`` (default ``bench/out/``). Inputs are
+generated (``bench/specgen.py``); each figure is a median of several runs
+and each comparison a ratio of two arms measured in this run.
+
+``--quick`` uses tiny sizes and evaluates no target (the CI smoke test);
+``--write-docs`` puts the report into ``docs/performance.md`` between its
+``bench:start``/``bench:end`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from bench.report import Section, machine, to_markdown, write
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs" / "performance.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _scaling(quick: bool) -> Section:
+    from bench import scaling
+
+    return scaling.measure(quick)
+
+
+def _cold(quick: bool) -> Section:
+    from bench import cold
+
+    return cold.measure(quick)
+
+
+def _files(quick: bool) -> Section:
+    from bench import files
+
+    return files.measure(quick)
+
+
+def _compile(quick: bool) -> Section:
+    from bench import keras_sections
+
+    return keras_sections.compile_overhead(quick)
+
+
+def _runtime(quick: bool) -> Section:
+    from bench import keras_sections
+
+    return keras_sections.runtime_parity(quick)
+
+
+def _hostile(quick: bool) -> Section:
+    from bench import hostile_section
+
+    return hostile_section.measure(quick)
+
+
+# In this order: the sections that must not have TensorFlow loaded in this
+# process (its threads and memory would skew them) come before the Keras ones.
+SECTIONS: dict[str, tuple[str, Callable[[bool], Section]]] = {
+    "static_scaling": ("Static check scaling", _scaling),
+    "cold_cli": ("Cold CLI", _cold),
+    "many_files": ("Many files", _files),
+    "hostile": ("Hostile inputs", _hostile),
+    "compile_overhead": ("Compile overhead", _compile),
+    "runtime_parity": ("Runtime parity", _runtime),
+}
+
+
+def run_section(key: str, quick: bool) -> Section:
+    title, measure = SECTIONS[key]
+    start = time.perf_counter()
+    try:
+        section = measure(quick)
+    except Exception:  # noqa: BLE001 - one broken section must not hide the others' numbers
+        section = Section(key, title, skipped="FAILED:\n\n```\n" + traceback.format_exc(limit=-4) + "```")
+        section.raw["failed"] = True
+    section.seconds = time.perf_counter() - start
+    return section
+
+
+def write_docs(markdown: str, docs: Path = DOCS) -> None:
+    text = docs.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{docs} has no {START} ... {END} block to replace")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    docs.write_text(f"{head}{START}\n{markdown}\n{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, no targets evaluated (CI smoke test)")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="where results.md/.json go")
+    parser.add_argument("--only", default="", help=f"comma-separated sections to run ({', '.join(SECTIONS)})")
+    parser.add_argument("--write-docs", action="store_true", help=f"also put the report into {DOCS.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+    keys = [k.strip() for k in args.only.split(",") if k.strip()] or list(SECTIONS)
+    unknown = [k for k in keys if k not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    info = machine()
+    start = time.perf_counter()
+    sections = []
+    for key in keys:
+        print(f"[bench] {SECTIONS[key][0]} ...", file=sys.stderr, flush=True)
+        sections.append(run_section(key, args.quick))
+        print(f"[bench] {SECTIONS[key][0]}: {sections[-1].seconds:.0f} s", file=sys.stderr, flush=True)
+    elapsed = time.perf_counter() - start
+    md_path, json_path = write(args.out, sections, info, args.quick, elapsed)
+    markdown = to_markdown(sections, info, args.quick, elapsed)
+    print(markdown)
+    print(f"[bench] wrote {md_path} and {json_path}", file=sys.stderr)
+    if args.write_docs:
+        write_docs(markdown)
+        print(f"[bench] updated {DOCS}", file=sys.stderr)
+    return 1 if any(s.raw.get("failed") for s in sections) else 0
