@@ -120,7 +120,7 @@ def layer_table() -> str:
               "|---|---|---|---|---|---|---|")
     parts = [f"Keras {cat.keras_version}: {len(cat)} classes. Defaults unless *depends on* says otherwise."]
     for category in CATEGORIES:
-        infos = [info for info in cat.layers() if info.category == category and not info.abstract]
+        infos = [info for info in cat.by_category(category) if not info.abstract]
         if not infos:
             continue
         parts += ["", f"#### {CATEGORY_TITLES.get(category, category)}", "", header]

@@ -84,6 +84,3 @@ class Selection:
                 d = d.with_severity(Severity.ERROR)
             kept.append(d)
         return kept
-
-
-ALL = Selection()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graphmask.config import ConfigError, discover_config, excluded, find_config, load_config
+from graphmask.config import discover_config, excluded, find_config, load_config
 
 LINT = Path(__file__).parent / "data" / "lint"
 

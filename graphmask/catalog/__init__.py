@@ -588,7 +588,6 @@ class Catalog:
     """Read-only view of ``layers.json``."""
 
     def __init__(self, data: Mapping[str, Any]):
-        self._data = data
         self.keras_version: str = data["keras_version"]
         self.format: int = int(data.get("format", 1))
         self.base_kwargs: frozenset[str] = frozenset(data.get("base_kwargs", ()))
