@@ -13,6 +13,7 @@ import os
 
 from graphmask.checker import CheckResult
 from graphmask.diagnostics import Diagnostic
+from graphmask.report.text import message_with_hint
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -32,9 +33,8 @@ def annotation(d: Diagnostic) -> str:
         if d.column > 0:
             properties.append(("col", str(d.column)))
     properties.append(("title", d.code))
-    message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{COMMANDS[d.severity.value]} {rendered}::{escape_data(message)}"
+    return f"::{COMMANDS[d.severity.value]} {rendered}::{escape_data(message_with_hint(d))}"
 
 
 def format_github(results: list[CheckResult]) -> str:

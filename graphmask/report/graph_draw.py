@@ -1,10 +1,11 @@
 """A self-drawn SVG of the picture model: no Graphviz, no JavaScript.
 
-Layout is the model's layering: a node's rank is its column, its order the
-row within the column, columns centred vertically. Edges are cubic curves
-from a node's right side to the next node's left side; an edge that skips
-columns may cross a node, which is acceptable for a diagnostic picture.
-Every piece of spec text is XML-escaped.
+Layout is the model's layering (``graph_layout``): a node's rank is its
+column, its order the row within the column, columns centred vertically.
+Edges are cubic curves from a node's right side to the next node's left
+side; an edge that skips columns runs straight through the placeholder row
+the layout reserved for it in each column it crosses, so it passes between
+nodes. Every piece of spec text is XML-escaped.
 """
 
 from __future__ import annotations

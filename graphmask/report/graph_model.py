@@ -8,12 +8,12 @@ so mermaid, dot and the self-drawn HTML/SVG never disagree.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, replace
 
 from graphmask.analysis.masks import MaskFlow, NodeFlow
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.report.graph_layout import layered_layout
+from graphmask.report.text import severity_counts
 
 # One style per node, the first of its roles in this order: a node that
 # drops a mask it cannot take is drawn as the problem it is, and a pooling
@@ -112,11 +112,7 @@ class Picture:
 
     @property
     def summary(self) -> str:
-        counts = Counter(d.severity.value for d in self.diagnostics)
-        if not counts:
-            return "no findings"
-        return ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
-                         for s in ("error", "warning", "info") if counts[s])
+        return severity_counts(self.diagnostics) or "no findings"
 
 
 def build_picture(flow: MaskFlow, diagnostics: list[Diagnostic]) -> Picture:

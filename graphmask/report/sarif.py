@@ -17,6 +17,7 @@ from urllib.parse import quote
 from graphmask.checker import CheckResult
 from graphmask.diagnostics import RULES, Diagnostic, Rule
 from graphmask.report.rules import paragraph, rule_markdown, rule_text
+from graphmask.report.text import message_with_hint
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -75,12 +76,11 @@ def _result(d: Diagnostic, rule_index: dict[str, int], cwd: Path) -> dict:
     physical: dict = {"artifactLocation": _location(d.file, cwd)}
     if d.line > 0:  # line 0 is "the whole file": no region
         physical["region"] = {"startLine": d.line, **({"startColumn": d.column} if d.column > 0 else {})}
-    message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
     result = {
         "ruleId": d.code,
         "ruleIndex": rule_index[d.code],
         "level": LEVELS[d.severity.value],
-        "message": {"text": message},
+        "message": {"text": message_with_hint(d)},
         "locations": [{"physicalLocation": physical}],
     }
     if d.node:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from typing import Iterable
 
 from graphmask.checker import CheckResult
 from graphmask.diagnostics import Diagnostic
@@ -59,13 +60,24 @@ def mask_path(path: tuple[str, ...], keep: int = 6) -> str:
 
 
 def summary(results: list[CheckResult]) -> str:
-    counts = Counter(d.severity.value for r in results for d in r.diagnostics)
+    counted = severity_counts(d for r in results for d in r.diagnostics)
     files = len(results)
     noun = "file" if files == 1 else "files"
-    if not counts:
+    if not counted:
         return f"All checks passed ({files} {noun})."
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
-    return f"Found {', '.join(parts)} in {files} {noun}."
+    return f"Found {counted} in {files} {noun}."
+
+
+def severity_counts(diagnostics: Iterable[Diagnostic]) -> str:
+    """``1 error, 2 warnings``; empty when there are none."""
+    counts = Counter(d.severity.value for d in diagnostics)
+    return ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
+                     for s in ("error", "warning", "info") if counts[s])
+
+
+def message_with_hint(d: Diagnostic) -> str:
+    """The message, and the hint on a line of its own (formats with one text field per finding)."""
+    return d.message + (f"\nhint: {d.hint}" if d.hint else "")
 
 
 def _painter(color: bool):
