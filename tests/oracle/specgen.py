@@ -283,8 +283,10 @@ class SpecGenerator:
         seq = bool(args.get("return_sequences"))
         main = ((x.static[0], units), (x.run[0], units)) if seq else ((units,), (units,))
         states = [((units,), (units,))] * (N_STATES[type_name] if args.get("return_state") else 0)
+        # A call keyword takes Keras off the path that binds the mask to the call.
+        call = {"training": False} if self.rng.random() < 0.15 else None
         self._use(x)
-        self._add(type_name, args, x.ref, [main] + states, source=x)
+        self._add(type_name, args, x.ref, [main] + states, call=call, source=x)
         return True
 
     def _bidirectional(self) -> bool:
@@ -430,9 +432,11 @@ class SpecGenerator:
             return False
         heads = self.rng.choice([1, 2])
         args = {"num_heads": heads, "key_dim": self.rng.choice([2, 3])}
-        inputs = {"query": q.ref, "value": v.ref}
+        inputs: Any = {"query": q.ref, "value": v.ref}
         if self.rng.random() < 0.15:
             inputs["key"] = v.ref
+        if self.rng.random() < 0.3:  # positional: query, value[, key]
+            inputs = list(inputs.values())
         call = {}
         if self.rng.random() < 0.4:
             call["use_causal_mask"] = True
