@@ -1,0 +1,68 @@
+"""The benchmark harness runs end to end (``python -m bench --quick``).
+
+A smoke test only, so that the harness cannot rot: tiny sizes, no timing
+assertions (speed targets are read off the full harness's output). It
+does check that every section ran and produced numbers, and that the
+comparisons were made between equal things (the compiled and hand-written
+models give the same outputs; serial and parallel checks agree).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SECTIONS = ("static_scaling", "cold_cli", "many_files", "hostile", "compile_overhead", "runtime_parity")
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    pytest.importorskip("keras", reason="sections 4-5 build Keras models; install graphmask[tf]")
+    out = tmp_path_factory.mktemp("bench")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    return done, out
+
+
+def test_quick_run_succeeds_and_prints_every_section(quick_run):
+    done, _ = quick_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    for number in range(1, len(SECTIONS) + 1):
+        assert f"\n### {number}. " in done.stdout
+    assert "| nodes | YAML | check_text (median) |" in done.stdout
+    assert "Mode: quick (tiny sizes, targets not evaluated)" in done.stdout
+
+
+def test_json_has_every_section_with_numbers(quick_run):
+    done, out = quick_run
+    document = json.loads((out / "results.json").read_text())
+    assert (out / "results.md").read_text().strip() in done.stdout
+    assert document["quick"] is True
+    assert document["machine"]["cores"] >= 1 and document["machine"]["python"]
+    assert list(document["sections"]) == list(SECTIONS)
+    for key, section in document["sections"].items():
+        assert section["skipped"] is None, (key, section["skipped"])
+        assert section["rows"], key
+        # quick mode evaluates no speed target (only facts, e.g. what was imported)
+        assert all(t["met"] is None for t in section["targets"] if "TensorFlow" not in t["name"]), key
+
+    sizes = [e for e in document["sections"]["static_scaling"]["raw"].values() if isinstance(e, dict)]
+    assert len(sizes) == 2
+    for entry in sizes:
+        assert entry["check_text"]["median_s"] > 0 and entry["peak_bytes"] > 0
+        assert {"parse", "validate", "graph", "report"} <= set(entry["stages_median_s"])
+
+    cold = document["sections"]["cold_cli"]["raw"]
+    assert cold["forbidden_imported"] == [], "graphmask check imported TensorFlow/Keras"
+    assert cold["keras_over_check"] > 1
+
+    parity = document["sections"]["runtime_parity"]["raw"]["cpu"]
+    assert parity["max_abs_output_difference"] < 1e-5, "compiled and hand-written models differ"
+    assert parity["compiled_over_handwritten"] > 0
