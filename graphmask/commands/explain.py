@@ -7,8 +7,6 @@ import os
 import sys
 
 from graphmask.commands import print_diagnostics
-from graphmask.explainer import ExplainError, explain
-from graphmask.report.explain import format_explain_json, format_explain_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -20,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from graphmask.cli import UsageError
+    from graphmask.explainer import ExplainError, explain
+    from graphmask.report.explain import format_explain_json, format_explain_text
 
     if not os.path.exists(args.spec):
         raise UsageError(f"no such file: {args.spec}")

@@ -1,18 +1,15 @@
-"""``graphmask graph SPEC``: the mask flow as a picture (mermaid, dot, svg, html)."""
+"""``graphmask graph SPEC``: the mask flow as a picture (mermaid, dot, svg, html).
+
+The drawing modules are imported when the command runs: every other command
+(``check`` above all) starts without them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from graphmask.analysis.masks import infer_masks
-from graphmask.atomic import OutputExistsError, write_atomic
-from graphmask.checker import check_path
 from graphmask.commands import print_diagnostics, refuse_existing, require_file
-from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
-from graphmask.report.graph_html import format_html
-from graphmask.report.graph_mermaid import format_mermaid, format_mermaid_markdown
-from graphmask.report.graph_model import build_picture
 
 FORMATS = ("mermaid", "dot", "svg", "html")
 # mermaid's default limits (maxTextSize, maxEdges), which GitHub keeps: past them it shows an error instead.
@@ -38,7 +35,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from graphmask.analysis.masks import infer_masks
+    from graphmask.atomic import OutputExistsError, write_atomic
+    from graphmask.checker import check_path
     from graphmask.cli import UsageError
+    from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
+    from graphmask.report.graph_html import format_html
+    from graphmask.report.graph_mermaid import format_mermaid, format_mermaid_markdown
+    from graphmask.report.graph_model import build_picture
 
     if args.markdown and args.format != "mermaid":
         raise UsageError("--markdown goes with --format mermaid")
