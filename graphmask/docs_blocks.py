@@ -68,22 +68,25 @@ def expected(docs: Path = DOCS) -> dict[Path, str]:
     return result
 
 
+def _out_of_date(wanted: dict[Path, str]) -> dict[Path, str]:
+    return {path: text for path, text in wanted.items()
+            if not path.exists() or path.read_text(encoding="utf-8") != text}
+
+
 def stale(docs: Path = DOCS) -> list[Path]:
-    return [path for path, text in expected(docs).items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+    return list(_out_of_date(expected(docs)))
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    out_of_date = _out_of_date(expected())
     if argv == ["--check"]:
-        out_of_date = stale()
         for path in out_of_date:
             print(f"stale: {path} (run `{COMMAND}`)")
         return 1 if out_of_date else 0
-    for path, text in expected().items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
+    for path, text in out_of_date.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Node
-from graphmask.keras.build import BuildFailure, LayerFactory, Trace
+from graphmask.keras.build import LayerFactory, Trace
 from graphmask.keras.masks import has_mask, set_keras_mask
 
 
@@ -95,7 +95,7 @@ def _probe(factory: LayerFactory, node: Node, traced: Trace, masked: bool) -> bo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the "will destroy the mask" warning is the expected behaviour
             out = probe(*args, **kwargs)
-    except (BuildFailure, Exception):  # noqa: BLE001 - a layer that cannot be probed is not judged
+    except Exception:  # noqa: BLE001 - a layer that cannot be probed (BuildFailure included) is not judged
         return None
     present = has_mask(out)
     return any(present) if isinstance(present, list) else present
