@@ -20,9 +20,9 @@ import pytest
 
 import graphmask
 from graphmask.diagnostics import Severity
-from tests.oracle.compare import Comparison, compare
-from tests.oracle.keras_build import observe
-from tests.oracle.specgen import random_spec
+from oracle.compare import Comparison, compare
+from oracle.keras_build import observe
+from oracle.specgen import random_spec
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 N_GRAPHS = 520

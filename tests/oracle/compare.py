@@ -11,7 +11,7 @@ from graphmask.checker import check_spec
 from graphmask.diagnostics import Severity
 from graphmask.spec import Spec
 
-from tests.oracle.keras_build import NodeFacts, Observation
+from .keras_build import NodeFacts, Observation
 
 
 @dataclass
