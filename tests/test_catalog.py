@@ -322,7 +322,7 @@ def test_softmax_mask_shape_error_only_at_runtime(keras, cat):
     model = keras.Model(inp, y)
     with pytest.raises(ValueError, match="broadcastable"):
         model(SEQ)
-    from graphmask.catalog.probe import check_constraint
+    from graphmask.catalog.judge import check_constraint
 
     assert not check_constraint(cat.get("Softmax").mask.mask_constraint, (2, 5, 4), (2, 5))
     assert check_constraint("broadcastable", (2, 5), (2, 5))

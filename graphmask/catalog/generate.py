@@ -14,7 +14,8 @@ combines
   masked inputs and the warning / output masks / whether the mask changes the
   output values are recorded, and
 * the curated rules of ``mask_rules.py``, which are cross-checked against
-  the experiments (a disagreement fails generation).
+  the experiments by ``graphmask.catalog.judge`` (a disagreement fails
+  generation).
 """
 
 from __future__ import annotations
@@ -254,7 +255,7 @@ def _meaningful(name: str, canon: str, category: str) -> bool:
 def build_catalog(run_experiments: bool = True, log=None) -> dict:
     import keras
 
-    from graphmask.catalog import probe
+    from graphmask.catalog import judge, probe
 
     probe.MISMATCHES.clear()
     classes = _public_layer_classes()
@@ -273,7 +274,7 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
                 probe.MISMATCHES.extend(probe.verify_input_counts(name, cls, mn, mx, mode))
         study = experiments[cls]
         rule_name = name if name in R.CURATED else canon
-        mask = probe.mask_rule(rule_name, cls, study, _meaningful(name, canon, category))
+        mask = judge.mask_rule(rule_name, cls, study, _meaningful(name, canon, category))
         entry = {
             "alias_of": _alias_of(name, cls, classes),
             "category": category,
