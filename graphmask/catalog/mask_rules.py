@@ -127,7 +127,7 @@ NOT_MEANINGFUL: frozenset[str] = frozenset(
 
 # --------------------------------------------------------------------------
 # Curated mask rules: merged over what generate.py infers.  Keys are MaskRule
-# JSON fields (see graphmask/catalog/__init__.py).
+# JSON fields (see graphmask/catalog/mask.py).
 def _rnn(n_states: int) -> dict:
     return {
         "supports_masking": True,
@@ -144,6 +144,35 @@ def _rnn(n_states: int) -> dict:
             f"else None; with return_state a list [output_mask] + [None]*{n_states}."
         ),
     }
+
+
+# Attention and AdditiveAttention: the query's mask; return_attention_scores adds the scores output.
+_DOT_ATTENTION = {
+    "supports_masking": True,
+    "consumes": True,
+    "output": "query",
+    "overrides": [
+        {"when_call": {"return_attention_scores": True}, "n_outputs": 2}
+    ],
+    "source": "curated",
+    "notes": "compute_mask returns mask[0] (the query mask).",
+}
+# MultiHeadAttention and GroupQueryAttention: the scores output carries the combined
+# attention mask when the model runs, but none on the symbolic tensor.
+_MULTI_HEAD_ATTENTION = {
+    "supports_masking": True,
+    "consumes": True,
+    "output": "query",
+    "overrides": [
+        {
+            "when_call": {"return_attention_scores": True},
+            "n_outputs": 2,
+            "output_masks": ["query", "attention_scores"],
+            "symbolic_output_masks": ["query", "none"],
+        }
+    ],
+    "source": "curated",
+}
 
 
 CURATED: dict[str, dict] = {
@@ -253,57 +282,17 @@ CURATED: dict[str, dict] = {
             "inner layer's call() if it has a `mask` parameter."
         ),
     },
-    "Attention": {
-        "supports_masking": True,
-        "consumes": True,
-        "output": "query",
-        "overrides": [
-            {"when_call": {"return_attention_scores": True}, "n_outputs": 2}
-        ],
-        "source": "curated",
-        "notes": "compute_mask returns mask[0] (the query mask).",
-    },
-    "AdditiveAttention": {
-        "supports_masking": True,
-        "consumes": True,
-        "output": "query",
-        "overrides": [
-            {"when_call": {"return_attention_scores": True}, "n_outputs": 2}
-        ],
-        "source": "curated",
-        "notes": "compute_mask returns mask[0] (the query mask).",
-    },
+    "Attention": _DOT_ATTENTION,
+    "AdditiveAttention": _DOT_ATTENTION,
     "MultiHeadAttention": {
-        "supports_masking": True,
-        "consumes": True,
-        "output": "query",
-        "overrides": [
-            {
-                "when_call": {"return_attention_scores": True},
-                "n_outputs": 2,
-                "output_masks": ["query", "attention_scores"],
-                "symbolic_output_masks": ["query", "none"],
-            }
-        ],
-        "source": "curated",
+        **_MULTI_HEAD_ATTENTION,
         "notes": (
             "Reads the masks of query/value/key, removes them from those "
             "tensors (eager), and sets the query mask on the output."
         ),
     },
     "GroupQueryAttention": {
-        "supports_masking": True,
-        "consumes": True,
-        "output": "query",
-        "overrides": [
-            {
-                "when_call": {"return_attention_scores": True},
-                "n_outputs": 2,
-                "output_masks": ["query", "attention_scores"],
-                "symbolic_output_masks": ["query", "none"],
-            }
-        ],
-        "source": "curated",
+        **_MULTI_HEAD_ATTENTION,
         "notes": (
             "Like MultiHeadAttention, but it does not strip the masks from its "
             "inputs, so its internal EinsumDense projections (no masking support) "
