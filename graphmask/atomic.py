@@ -128,21 +128,21 @@ def _move_into_place(tmp: Path, target: Path, overwrite: bool) -> None:
 
 def _sync(path: Path) -> None:
     """fsync what a path-based writer wrote (a directory tree is synced file by file)."""
-    paths = [path] if not path.is_dir() else [path, *path.rglob("*")]
-    for item in paths:
-        flags = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if item.is_dir() else os.O_RDONLY
-        with contextlib.suppress(OSError):  # some filesystems cannot fsync directories
-            fd = os.open(item, flags)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+    for item in [path] if not path.is_dir() else [path, *path.rglob("*")]:
+        _fsync(item)
 
 
 def _sync_directory(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder if str(folder) else ".", os.O_RDONLY | os.O_DIRECTORY)
+    """Make the rename itself durable (POSIX)."""
+    _fsync(folder)
+
+
+def _fsync(path: Path) -> None:
+    """fsync one file or directory; a no-op where that is impossible (directories on some
+    filesystems, or on systems where they cannot be opened)."""
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
+    with contextlib.suppress(OSError):
+        fd = os.open(path, flags)
         try:
             os.fsync(fd)
         finally:
