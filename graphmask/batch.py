@@ -77,7 +77,7 @@ def check_files(paths: list[str], options: CheckOptions = CheckOptions(), jobs: 
     """One result per path, in the order of ``paths``."""
     workers = effective_jobs(len(paths), jobs)
     if workers <= 1:
-        return [check_one(p, options) for p in paths]
+        return _check_chunk(paths, options)
     # The first file, checked here, also loads the layer catalog and other lazy
     # caches once, so that forked workers inherit them instead of each loading them.
     return [check_one(paths[0], options), *_check_parallel(paths[1:], options, workers)]

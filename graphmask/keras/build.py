@@ -118,8 +118,8 @@ class LayerFactory:
         for key, value in args.items():
             if key == "name":
                 continue  # the caller decided the name
-            if key in wrapped and nested_layer(value) is not None:
-                inner_type, inner_args = nested_layer(value)
+            if key in wrapped and (nested := nested_layer(value)) is not None:
+                inner_type, inner_args = nested
                 inner_name = inner_args.get("name") or f"{name}_{wrapped[key]}"
                 kwargs[key] = self._instantiate(inner_type, inner_args, where + (key,), node_id, inner_name)
             elif info is not None and info.name == "Lambda" and key in LAMBDA_CALLABLE_ARGS:
