@@ -84,6 +84,25 @@ def test_inputs_are_checked_against_the_spec(tmp_path):
         load_inputs(spec, [f"idz={tmp_path / 'ids.npy'}"])
 
 
+def test_unreadable_input_files_are_input_errors(tmp_path):
+    """Empty, truncated or corrupt .npy/.npz files: an InputError naming the file, never a traceback."""
+    spec = graphmask.loads(PADDED.replace("PADDING", "post"))
+    np.savez(tmp_path / "good.npz", ids=np.ones((2, 5), "int32"))
+    archive = (tmp_path / "good.npz").read_bytes()
+    (tmp_path / "empty.npy").write_bytes(b"")
+    (tmp_path / "truncated.npz").write_bytes(archive[: len(archive) // 2])
+    (tmp_path / "not_a_zip.npz").write_bytes(b"PK\x03\x04garbage")
+    np.savez_compressed(tmp_path / "packed.npz", ids=np.arange(4000, dtype="int32").reshape(2, 2000))
+    packed = bytearray((tmp_path / "packed.npz").read_bytes())
+    packed[100:140] = bytes(40)  # corrupt the deflated data, keep the directory
+    (tmp_path / "corrupt.npz").write_bytes(bytes(packed))
+    for item in ("ids=empty.npy", "truncated.npz", "ids=not_a_zip.npz", "ids=corrupt.npz"):
+        name, _, file = item.rpartition("=")
+        with pytest.raises(InputError) as problem:
+            load_inputs(spec, [f"{name}={tmp_path / file}" if name else str(tmp_path / file)])
+        assert file in str(problem.value) and "cannot read" in str(problem.value)
+
+
 def test_bad_input_fails_before_tensorflow_is_imported(tmp_path):
     """In a fresh interpreter: exit 2, a clear message, and TensorFlow never loaded."""
     spec = tmp_path / "spec.yaml"

@@ -13,6 +13,8 @@ dtype rules (the spec's ``dtype`` is what the model gets):
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -24,6 +26,9 @@ from graphmask.spec.models import InputSpec
 
 DEMO_STEPS = 10  # length of a `null` time axis in a demo batch
 DEMO_WIDTH = 4  # length of any other `null` axis
+# What numpy raises on a file that is not a readable .npy/.npz: empty (EOFError), a broken or truncated
+# archive (BadZipFile, zlib.error for savez_compressed), a bad header (ValueError), unreadable (OSError).
+_UNREADABLE = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 def parse_input_arg(item: str) -> tuple[str | None, str, str | None]:
@@ -58,7 +63,7 @@ def load_inputs(spec: Spec, items: Iterable[str]) -> dict[str, np.ndarray]:
 def _read(path: str, name: str | None, key: str | None, spec: Spec, item: str):
     try:
         loaded = np.load(path, allow_pickle=False)  # never unpickle: a data file must not run code
-    except (ValueError, OSError) as exc:
+    except _UNREADABLE as exc:
         raise InputError(f"--input {item!r}: cannot read {path} as .npy/.npz: {exc}") from None
     if isinstance(loaded, np.ndarray):
         if name is None:
@@ -89,7 +94,7 @@ def _read(path: str, name: str | None, key: str | None, spec: Spec, item: str):
                 raise InputError(f"--input {item!r}: the spec has no input `{input_name}`")
             try:
                 result.append((input_name, loaded[array_key]))
-            except ValueError as exc:
+            except _UNREADABLE as exc:
                 raise InputError(f"--input {item!r}: cannot read `{array_key}`: {exc}") from None
         return result
 
