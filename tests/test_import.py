@@ -127,6 +127,13 @@ def test_a_config_keras_did_not_write_is_a_usage_error(keras, tmp_path, cli, con
     assert not (tmp_path / "odd.yaml").exists()
 
 
+def test_json_nested_past_the_recursion_limit_is_a_usage_error(tmp_path, cli):
+    model = tmp_path / "deep.json"
+    model.write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = cli("import", model, "-o", tmp_path / "deep.yaml")
+    assert code == 2 and "not a .keras file or a model JSON config" in err and "Traceback" not in err
+
+
 def test_output_problems_are_found_before_keras_loads(tmp_path, cli):
     model = tmp_path / "model.json"
     model.write_text("{}")  # never read: the output is refused first

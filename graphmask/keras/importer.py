@@ -72,7 +72,7 @@ def read_model_config(path: str | os.PathLike) -> dict[str, Any]:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         data = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile, RecursionError) as exc:
         raise ImportFailure(f"{path}: not a .keras file or a model JSON config ({exc})") from None
     if isinstance(data, dict) and "layers" in data and "class_name" not in data:
         data = {"class_name": "Functional", "config": data}  # model.get_config() written as JSON
@@ -96,7 +96,7 @@ def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
         import keras
     try:
         reader(model["config"], ArgConverter(keras, result.problems), result).convert()
-    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+    except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
         # a config Keras did not write (hand-edited, truncated, another tool's): a message, not a traceback
         raise ImportFailure(f"the {kind} config is not in the form Keras writes it "
                             f"({type(exc).__name__}: {exc})") from None
