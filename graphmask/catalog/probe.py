@@ -20,6 +20,7 @@ disagreement goes to ``MISMATCHES``, and generate then writes nothing.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import warnings
@@ -356,11 +357,9 @@ def _differs(a_list, b_list) -> bool | None:
     return any(diffs)
 
 
+@functools.cache
 def _helper_layers():
-    """SetMask (attach an explicit boolean mask) and Spy (record runtime mask)."""
-    global _HELPERS
-    if _HELPERS is not None:
-        return _HELPERS
+    """SetMask (attach an explicit boolean mask) and Spy (record runtime mask), defined once."""
     import keras
     from keras import ops
 
@@ -410,11 +409,7 @@ def _helper_layers():
         def compute_output_spec(self, x, mask=None):
             return keras.KerasTensor(x.shape, dtype=x.dtype)
 
-    _HELPERS = (SetMask, Spy, ConsumerSpy)
-    return _HELPERS
-
-
-_HELPERS = None
+    return SetMask, Spy, ConsumerSpy
 
 
 class _Box:
