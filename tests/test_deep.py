@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,59 @@ layers:
 outputs: [lstm]
 """
 
+# The transformer residual: MultiHeadAttention clears the masks of the tensors
+# it is given, so when the model runs `add` merges an unmasked `emb` with the
+# attention output and has no mask -- though the symbolic graph gives it one.
+RESIDUAL = """
+graphmask: 1
+name: residual
+inputs: {x: {shape: [null], dtype: int32, pad_value: 0}}
+layers:
+  - {id: emb, type: Embedding, args: {input_dim: 10, output_dim: 4, mask_zero: true}}
+  - {id: att, type: MultiHeadAttention, args: {num_heads: 2, key_dim: 2}, inputs: {query: emb, value: emb}}
+  - {id: add, type: Add, inputs: [emb, att]}
+outputs: [add]
+"""
+
 
 def test_static_inference_agrees_with_keras_on_the_test_specs(keras):
     from graphmask.keras.deep import deep_verify
 
     for path in sorted(SPECS.glob("*.yaml")):
         assert deep_verify(graphmask.load(path)) == [], path.name
+
+
+
+def test_residual_attention_is_judged_on_the_running_model(keras, write_spec):
+    """No GM304: --deep sees what model(batch) does (shared tensors, Keras's order), not one copy per consumer."""
+    from graphmask.keras.compile import compile as compile_model
+    from graphmask.keras.deep import deep_verify
+    from graphmask.keras.masks import get_keras_mask
+
+    path = write_spec(RESIDUAL)
+    assert deep_verify(graphmask.load(path)) == []
+    # what a real run gives: the residual's output carries no mask
+    batch = keras.ops.convert_to_tensor([[1, 2, 3, 0], [4, 5, 0, 0]])
+    assert get_keras_mask(compile_model(path)(batch)) is None
+
+
+def test_a_static_result_that_differs_from_the_run_is_still_gm304(keras, write_spec, monkeypatch):
+    """Hand --deep the symbolic view (a mask on `add`) as the static result: the run disagrees at `add`."""
+    import graphmask.analysis.masks as masks
+    from graphmask.keras.deep import deep_verify
+
+    real = masks.infer_masks
+
+    def symbolic_view(g):
+        flow = real(g)
+        assert flow.symbolic is not None, "the residual's symbolic and running masks differ"
+        return dataclasses.replace(flow, nodes=flow.symbolic)
+
+    monkeypatch.setattr(masks, "infer_masks", symbolic_view)
+    found = deep_verify(graphmask.load(write_spec(RESIDUAL)))
+    assert [(d.code, d.node) for d in found] == [("GM304", "add")]
+    assert "graphmask infers a mask on its output" in found[0].message
+    assert "the output carries no mask" in found[0].message
 
 
 def test_keras_build_errors_are_gm303_at_the_node(keras, write_spec):

@@ -10,5 +10,6 @@ allow-list in ``imports``) stay usable, and fast, without TensorFlow.
 - ``run``      inference on files or a demo batch (``graphmask run``)
 - ``importer`` an existing Keras model -> spec (``graphmask import``)
 - ``deep``     runtime mask check for ``graphmask check --deep``
+- ``replay``   runs a functional model node by node as ``model(batch)`` does, recording masks
 - ``cudnn``    whether an LSTM/GRU runs on the fused cuDNN kernel
 """

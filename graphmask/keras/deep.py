@@ -1,15 +1,22 @@
 """``graphmask check --deep``: build each spec with Keras and hold the static mask inference to it.
 
-Two walks over the same layer instances:
+Two steps over the same layer instances:
 
 1. symbolic (``keras.Input``): Keras's build errors -- wrong ranks, shapes,
    arguments -- become GM303 at the failing node;
-2. eager, on a small demo batch (``inputs.demo_batch``): each node's
-   outputs either carry Keras's mask or not. The static inference
-   (``analysis.masks.infer_masks``) describes the masks of a *running* model,
-   so this is the walk it is compared with; a disagreement is GM304. Errors
-   only raised when the model runs (e.g. a mask Softmax cannot broadcast)
-   are GM303 too.
+2. the functional model of that walk runs on a small demo batch
+   (``inputs.demo_batch``), replayed node by node like ``model(batch)``
+   (``replay``): the tensor objects are shared between consumers and the
+   order is Keras's, so a layer that clears the masks of its inputs
+   (MultiHeadAttention) does so for the layers that run after it, as in a
+   real run. Each node's outputs either carry Keras's mask or not. The
+   static inference (``analysis.masks.infer_masks``) describes the masks of
+   a *running* model, so this run is what it is compared with; a
+   disagreement is GM304. Errors only raised when the model runs (e.g. a
+   mask Softmax cannot broadcast) are GM303 too. Nodes the model never runs
+   (on no path to an output) are not compared. When an output could not be
+   built, the model that would run does not exist: masks are not compared
+   then (the partial model still runs, for run-time errors).
 
 Custom layers are not imported by ``check`` (a spec never makes ``check``
 run code): nodes that need them, and what depends on them, are skipped with
@@ -41,21 +48,44 @@ def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagn
         return []
     import keras
 
-    from graphmask.analysis.masks import infer_masks
-    from graphmask.keras.build import LayerFactory, symbolic_inputs, trace
-    from graphmask.keras.inputs import check_inputs, demo_batch
+    from graphmask.keras.build import LayerFactory, keras_message, output_value, symbolic_inputs, trace
+    from graphmask.keras.replay import replay
 
     factory = LayerFactory(g, keras, tuple(allow_imports))
     symbolic = trace(factory, symbolic_inputs(g, keras), collect=True)
     found = [_soften(d) for d in symbolic.failures]
+    outputs = [output_value(g, symbolic.tensors, b) for _, b in g.outputs if b.node in symbolic.tensors]
+    if not outputs:
+        return found
+    try:
+        model = keras.Model([symbolic.tensors[name] for name in g.spec.inputs], outputs)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: check must not crash on a spec
+        return found + [g.diagnostic("GM303", f"Keras could not build the model: {keras_message(exc)}",
+                                     ("outputs",))]
+    layers = {node_id: value for node_id, value in symbolic.tensors.items() if node_id not in g.spec.inputs}
+    ran = replay(model, _demo_inputs(g, keras), layers)
+    found += [_run_failure(g, f.node_id, f.error, f.op_name) for f in ran.failures]
+    if len(outputs) == len(g.outputs) and not ran.failures:
+        found += _disagreements(g, ran.masks, keras.__version__)
+    return found
+
+
+def _demo_inputs(g: SpecGraph, keras: Any) -> list:
+    """One tensor per spec input, in ``model.inputs`` order."""
+    from graphmask.keras.inputs import check_inputs, demo_batch
+
     batch = check_inputs(g.spec, demo_batch(g, DEEP_SAMPLES))
-    eager_inputs = {name: keras.ops.convert_to_tensor(value.astype(str) if value.dtype == object else value)
-                    for name, value in batch.items()}
-    eager = trace(factory, eager_inputs, collect=True, alias=_alias)
-    failed = {d.node for d in symbolic.failures}
-    found += [_at_run(d) for d in eager.failures if d.node not in failed]
+    return [keras.ops.convert_to_tensor(value.astype(str) if value.dtype == object else value)
+            for value in (batch[name] for name in g.spec.inputs)]
+
+
+def _disagreements(g: SpecGraph, runtime_masks: dict[str, Any], version: str) -> list[Diagnostic]:
+    """GM304 for each node whose masks in the run differ from the static (running-model) inference."""
+    from graphmask.analysis.masks import infer_masks
+
     flow = infer_masks(g)
-    for node_id, runtime in eager.masks.items():
+    found = []
+    for node_id, runtime in runtime_masks.items():
         node_flow = flow.nodes.get(node_id)
         if node_flow is None or any(t.opaque for t in node_flow.outputs):
             continue
@@ -64,23 +94,19 @@ def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagn
             node = g.nodes[node_id]
             found.append(g.diagnostic(
                 "GM304", f"`{node_id}` ({node.layer_type}): graphmask infers {mismatch[0]}, but in Keras "
-                f"{keras.__version__} {mismatch[1]}", node.where + ("id",), node=node_id))
+                f"{version} {mismatch[1]}", node.where + ("id",), node=node_id))
     return found
 
 
-def _alias(value: Any) -> Any:
-    """A new tensor object with the same values and mask (see ``LayerFactory.call_arguments``)."""
-    import tensorflow as tf
+def _run_failure(g: SpecGraph, node_id: str, error: BaseException, op_name: str | None) -> Diagnostic:
+    """GM303 at the layer that failed in the run (or whose input mask op failed)."""
+    from graphmask.keras.build import keras_message
 
-    from graphmask.keras.masks import get_keras_mask, set_keras_mask
-
-    if isinstance(value, (list, tuple)):
-        return type(value)(_alias(v) for v in value)
-    copy = tf.identity(value)
-    mask = get_keras_mask(value)
-    if mask is not None:
-        set_keras_mask(copy, mask)
-    return copy
+    node = g.nodes[node_id]
+    what = f"`{node_id}` ({node.layer_type})"
+    what = f"the output mask of {what} (op `{op_name}`)" if op_name else what
+    where = node.where + ("inputs",) if node.layer.inputs is not None else node.where + ("id",)
+    return g.diagnostic("GM303", f"Keras failed when running {what}: {keras_message(error)}", where, node=node_id)
 
 
 def _compare(static: bool | list[bool], runtime: bool | list[bool]) -> tuple[str, str] | None:
@@ -100,12 +126,6 @@ def _soften(d: Diagnostic) -> Diagnostic:
         return d
     return dataclasses.replace(d, severity=Severity.INFO,
                                message=f"--deep skipped `{d.node}` and what depends on it: {d.message}")
-
-
-def _at_run(d: Diagnostic) -> Diagnostic:
-    if d.code != "GM303":
-        return _soften(d)
-    return dataclasses.replace(d, message=d.message.replace("Keras failed to call", "Keras failed when running", 1))
 
 
 def deepen(results: list, options: Any = None) -> list:
