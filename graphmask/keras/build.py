@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from graphmask.analysis.layers import layer_info, nested_layer
 from graphmask.catalog import load_catalog
@@ -47,9 +47,6 @@ class Trace:
 
     tensors: dict[str, Any] = field(default_factory=dict)
     failures: list[Diagnostic] = field(default_factory=list)
-    # mask presence of each node's outputs right after its call (a later
-    # consumer may strip masks off its input tensors: MultiHeadAttention does)
-    masks: dict[str, Any] = field(default_factory=dict)
 
 
 class LayerFactory:
@@ -146,9 +143,9 @@ class LayerFactory:
             raise BuildFailure(self.g.diagnostic("GM306", f"`{node_id}`: {exc}", where, node=node_id)) from None
 
     # -- calling layers ----------------------------------------------------------
-    def call(self, node: Node, tensors: Mapping[str, Any], alias: Callable[[Any], Any] | None = None) -> Any:
+    def call(self, node: Node, tensors: Mapping[str, Any]) -> Any:
         layer = self.layer(node)
-        args, kwargs = self.call_arguments(node, tensors, alias)
+        args, kwargs = self.call_arguments(node, tensors)
         try:
             return layer(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shape/rank errors from Keras become GM303
@@ -157,20 +154,12 @@ class LayerFactory:
                 "GM303", f"Keras failed to call `{node.id}` ({node.layer_type}): {keras_message(exc)}",
                 where, node=node.id)) from exc
 
-    def call_arguments(self, node: Node, tensors: Mapping[str, Any],
-                       alias: Callable[[Any], Any] | None = None) -> tuple[list, dict]:
-        """Positional and keyword call arguments, following the layer's input mode.
-
-        ``alias`` (eager walks) gives each consumer its own tensor object
-        carrying the same mask, as a functional model run does by passing
-        recorded masks explicitly.
-        """
+    def call_arguments(self, node: Node, tensors: Mapping[str, Any]) -> tuple[list, dict]:
+        """Positional and keyword call arguments, following the layer's input mode."""
         positional: list[Any] = []
         keywords: dict[str, Any] = {}
         for binding in node.bindings:
             value = self._resolve(binding, tensors, node)
-            if alias is not None:
-                value = alias(value)
             if isinstance(binding.slot, int):
                 positional.append(value)
                 continue
@@ -206,15 +195,12 @@ def symbolic_inputs(g: SpecGraph, keras: Any) -> dict[str, Any]:
     return {name: keras.Input(shape=tuple(s.shape), dtype=s.dtype, name=name) for name, s in g.spec.inputs.items()}
 
 
-def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = False,
-          alias: Callable[[Any], Any] | None = None) -> Trace:
+def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = False) -> Trace:
     """Call every layer in dependency order on ``inputs`` (input id -> tensor).
 
     With ``collect`` a failing node is recorded and its dependents skipped;
     otherwise the first failure raises ``BuildFailure``.
     """
-    from graphmask.keras.masks import has_mask
-
     result = Trace()
     for node_id in factory.g.topological_order():
         node = factory.g.nodes[node_id]
@@ -224,8 +210,7 @@ def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = Fals
         if any(b.node not in result.tensors for b in node.bindings):
             continue  # an upstream node failed (already reported)
         try:
-            result.tensors[node_id] = factory.call(node, result.tensors, alias)
-            result.masks[node_id] = has_mask(result.tensors[node_id])
+            result.tensors[node_id] = factory.call(node, result.tensors)
         except BuildFailure as failure:
             if not collect:
                 raise
