@@ -62,13 +62,15 @@ def _hostile(quick: bool) -> Section:
     return hostile_section.measure(quick)
 
 
-# In this order: the sections that must not have TensorFlow loaded in this
-# process (its threads and memory would skew them) come before the Keras ones.
+# In this order: fresh-process sections first, while this process is small
+# (a child can inherit its parent's peak RSS across fork and exec); then the
+# in-process checker; the Keras sections last (TensorFlow's threads and
+# memory would skew the others).
 SECTIONS: dict[str, tuple[str, Callable[[bool], Section]]] = {
-    "static_scaling": ("Static check scaling", _scaling),
     "cold_cli": ("Cold CLI", _cold),
     "many_files": ("Many files", _files),
     "hostile": ("Hostile inputs", _hostile),
+    "static_scaling": ("Static check scaling", _scaling),
     "compile_overhead": ("Compile overhead", _compile),
     "runtime_parity": ("Runtime parity", _runtime),
 }

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SECTIONS = ("static_scaling", "cold_cli", "many_files", "hostile", "compile_overhead", "runtime_parity")
+SECTIONS = ("cold_cli", "many_files", "hostile", "static_scaling", "compile_overhead", "runtime_parity")
 
 
 @pytest.fixture(scope="module")
