@@ -50,9 +50,8 @@ RULES: dict[str, Rule] = {
               "please report this, with the spec that triggered it",
               explanation="""
                   graphmask failed unexpectedly while checking this file: a bug in graphmask,
-                  not in the spec. The file is reported with GM000 (exit status 2 for the
-                  command as a whole when it happens outside a file) and every other file is
-                  still checked. Please report it with the spec that triggered it and the
+                  not in the spec. The file is reported with GM000 and every other file is
+                  still checked; the command exits with status 2. Please report it with the spec that triggered it and the
                   traceback printed with the message.
               """,
               bad_example="""

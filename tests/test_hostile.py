@@ -315,7 +315,7 @@ def test_a_crashing_pass_is_gm000_on_that_file_and_the_others_are_checked(tmp_pa
     code, out, err = cli("check", tmp_path, "--format", "json", "--no-config")
     found = {(Path(d["file"]).name, d["code"]) for d in json.loads(out)}
     assert found == {("a.yaml", "GM000"), ("b.yaml", "GM101")}
-    assert code == 1 and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err  # GM000 exits 2 (issue 7)
     message = next(d for d in json.loads(out) if d["code"] == "GM000")
     assert "simulated bug" in message["message"] and "report" in message["hint"]
 
@@ -607,3 +607,12 @@ def test_the_cli_maps_an_existing_output_to_exit_2(tmp_path, cli, monkeypatch):
     code, out, err = cli("schema")
     assert code == 2 and "exists; pass --overwrite" in err and "GM000" not in err
     assert existing.read_text() == "{}"
+
+
+def test_control_characters_in_a_spec_do_not_reach_the_terminal(write_spec, cli):
+    path = write_spec("graphmask: 1\nname: t\ninputs: {x: {shape: [3]}}\n"
+                      "layers: [{id: d, type: \"Den\\e[2Jse\", args: {units: 1}}]\noutputs: [d]\n")
+    code, out, _ = cli("check", path)
+    assert code == 1
+    assert "\x1b" not in out
+    assert "Den\\x1b[2Jse" in out

@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import importlib
 import os
+import stat
 import re
 import sys
 
@@ -114,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         print("graphmask check: warning: no spec files found", file=sys.stderr)
     sys.stdout.write(_render(output_format, results, args))
+    if any(d.code == "GM000" for r in results for d in r.diagnostics):
+        return 2  # a graphmask bug: every other file was still checked and reported
     return 1 if any(has_errors(r.diagnostics) for r in results) else 0
 
 
@@ -150,6 +153,8 @@ def _looks_like_spec(path: str) -> bool:
     """Whether a file has a top-level `graphmask:` key; unreadable files are kept
     (checking them reports why they cannot be read)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return True  # a FIFO or device: opening it could block; checking it says why it is refused
         with open(path, "rb") as f:
             head = f.read(1 << 20)
     except OSError:

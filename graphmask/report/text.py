@@ -23,6 +23,14 @@ _STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m",
 _MAX_SOURCE_WIDTH = 200
 # The caret underlines the token at the column: a YAML key or plain scalar.
 _TOKEN = re.compile(r"[^\s,:\[\]{}#]+")
+# Control characters from a spec (or its file name) must not reach the terminal
+# raw: an ESC sequence in a PR's spec could rewrite or hide the report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def format_text(results: list[CheckResult], *, show_source: bool = False, color: bool = False) -> str:
@@ -37,7 +45,7 @@ def format_text(results: list[CheckResult], *, show_source: bool = False, color:
             if source is not None:
                 lines.extend(_excerpt(d, source, paint))
             if d.hint:
-                lines.append(f"    {paint('hint', 'hint:')} {d.hint}")
+                lines.append(f"    {paint('hint', 'hint:')} {visible(d.hint)}")
             if d.path:  # mask findings: the route from the generator to where the mask is lost
                 lines.append(f"    {paint('dim', 'mask path:')} {mask_path(d.path)}")
     lines.append(paint("bold", summary(results)))
@@ -47,8 +55,8 @@ def format_text(results: list[CheckResult], *, show_source: bool = False, color:
 def diagnostic_line(d: Diagnostic, paint=None) -> str:
     paint = paint or _painter(False)
     severity = d.severity.value
-    return (f"{paint('bold', f'{d.file}:{d.line}:{d.column}:')} {paint(severity, d.code)} "
-            f"{paint(severity, severity)} {d.message}")
+    return (f"{paint('bold', visible(f'{d.file}:{d.line}:{d.column}:'))} {paint(severity, d.code)} "
+            f"{paint(severity, severity)} {visible(d.message)}")
 
 
 def mask_path(path: tuple[str, ...], keep: int = 6) -> str:
@@ -95,7 +103,8 @@ def _excerpt(d: Diagnostic, source: _SourceLines, paint) -> list[str]:
     text = source.line(d.line)
     if text is None:
         return []
-    text = text[:_MAX_SOURCE_WIDTH]
+    # one character for one, so the caret still lines up
+    text = _CONTROL.sub("?", text[:_MAX_SOURCE_WIDTH])
     gutter = str(d.line)
     lines = [f"  {paint('dim', gutter + ' |')} {text}"]
     if 1 <= d.column <= len(text) + 1:
