@@ -56,7 +56,8 @@ def test_json_has_every_section_with_numbers(quick_run):
     sizes = [e for e in document["sections"]["static_scaling"]["raw"].values() if isinstance(e, dict)]
     assert len(sizes) == 2
     for entry in sizes:
-        assert entry["check_text"]["median_s"] > 0 and entry["peak_bytes"] > 0
+        assert entry["check_text"]["median_s"] > 0
+        assert entry["memory_bytes"].get("peak", 1) > 0  # absent where there is no /proc (not Linux)
         assert {"parse", "validate", "graph", "report"} <= set(entry["stages_median_s"])
 
     cold = document["sections"]["cold_cli"]["raw"]
