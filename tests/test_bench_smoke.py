@@ -58,7 +58,7 @@ def test_json_has_every_section_with_numbers(quick_run):
     for entry in sizes:
         assert entry["check_text"]["median_s"] > 0
         assert entry["memory_bytes"].get("peak", 1) > 0  # absent where there is no /proc (not Linux)
-        assert {"parse", "validate", "graph", "report"} <= set(entry["stages_median_s"])
+        assert {"parse", "validate", "graph", "structure", "masks", "suppressions"} <= set(entry["stages_median_s"])
 
     cold = document["sections"]["cold_cli"]["raw"]
     assert cold["forbidden_imported"] == [], "graphmask check imported TensorFlow/Keras"
