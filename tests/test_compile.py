@@ -212,6 +212,78 @@ def test_lambda_functions_come_from_allowed_modules_only(keras, write_spec, impo
         graphmask.compile(write_spec(text.replace("FUNCTION", "'lambda x: x'"), "eval.yaml"), force=True)
 
 
+# Ids equal to the names Keras gives the mask ops it adds to the graph
+# (docs/keras-mask-facts.md O6): plain ones, and `<op>_<n>` equal to the name
+# the next such op would get in this process.
+OP_NAMED = """
+graphmask: 1
+name: op_named
+inputs:
+  x: {{shape: [5, 4], dtype: float32}}
+  ones_like: {{shape: [5, 4], dtype: float32}}
+layers:
+  - {{id: not_equal, type: Masking, args: {{mask_value: 0.0}}, inputs: x}}
+  - {{id: {any_n}, type: Masking, args: {{mask_value: 0.0}}, inputs: ones_like}}
+  - {{id: concatenate, type: Concatenate, inputs: [not_equal, x]}}
+  - {{id: {concatenate_n}, type: LSTM, args: {{units: 2, return_sequences: true}}}}
+  - {{id: logical_or, type: Add, inputs: [not_equal, {any_n}]}}
+  - {{id: any, type: LSTM, args: {{units: 2, return_sequences: true}}}}
+  - {{id: convert_to_tensor, type: Attention, inputs: [{concatenate_n}, any]}}
+  - {{id: masking, type: GlobalAveragePooling1D}}
+outputs: [masking]
+"""
+
+
+def next_automatic_name(keras, prefix: str) -> str:
+    """The name Keras gives the next op it names `prefix` (its counter says which number comes next)."""
+    return f"{prefix}_{keras.backend.get_uid(prefix)}"
+
+
+def op_named_spec(keras, write_spec):
+    return write_spec(OP_NAMED.format(any_n=next_automatic_name(keras, "any"),
+                                      concatenate_n=next_automatic_name(keras, "concatenate")), "op_named.yaml")
+
+
+@pytest.mark.keras
+def test_ids_equal_to_keras_automatic_op_names_compile(keras, write_spec, tmp_path, cli):
+    path = op_named_spec(keras, write_spec)
+    spec = graphmask.load(path)
+    model = graphmask.compile(spec)
+    names = [op.name for op in model.operations]
+    ids = set(spec.inputs) | {layer.id for layer in spec.layers}
+    assert ids <= set(names) and len(set(names)) == len(names)
+    # the mask ops really are in the graph, under names that skip the ids
+    automatic = {name.rsplit("_", 1)[0] for name in set(names) - ids}
+    assert {"not_equal", "any", "concatenate", "logical_or", "convert_to_tensor"} <= automatic
+    x = np.ones((2, 5, 4), "float32")
+    assert tuple(model({"x": x, "ones_like": x}).shape) == (2, 2)
+    target = tmp_path / "op_named.keras"
+    code, _, err = cli("compile", path, "-o", target)
+    assert code == 0, err
+    loaded = [op.name for op in keras.models.load_model(target).operations]
+    assert ids <= set(loaded) and len(set(loaded)) == len(loaded) == len(names)
+
+
+@pytest.mark.keras
+def test_a_graph_keras_refuses_to_make_a_model_of_is_gm303_not_a_traceback(keras, write_spec, cli, monkeypatch):
+    """Without reserving the ids, Keras refuses the clash; compile and check --deep say so at `outputs:`."""
+    import graphmask.keras.build as build
+    from graphmask.keras.deep import deep_verify
+    from graphmask.keras.errors import CompileError
+
+    monkeypatch.setattr(build, "reserve_names", lambda keras, names: None)
+    path = op_named_spec(keras, write_spec)  # each attempt below needs the next names again
+    with pytest.raises(CompileError) as refused:
+        graphmask.compile(path)
+    [found] = refused.value.diagnostics
+    assert found.code == "GM303" and "is used 2 times in the model" in found.message
+    assert found.line == path.read_text().splitlines().index("outputs: [masking]") + 1
+    path = op_named_spec(keras, write_spec)
+    code, _, err = cli("compile", path, "-o", path.with_suffix(".keras"))
+    assert code == 1 and "GM303" in err and "Traceback" not in err
+    assert [d.code for d in deep_verify(graphmask.load(op_named_spec(keras, write_spec)))] == ["GM303"]
+
+
 # -- the command ----------------------------------------------------------------------
 
 

@@ -10,13 +10,15 @@ Naming: a layer's Keras name is its spec id. A wrapped layer
 a ``name``; Bidirectional then prefixes ``forward_``/``backward_`` itself.
 A ``share: other`` node has no layer of its own: it calls ``other``'s
 instance again (one weight set, one Keras layer named ``other``).
+The ops Keras adds to the graph itself get automatic names that skip the
+spec's ids (``reserve_names``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from graphmask.analysis.layers import layer_info, nested_layer
 from graphmask.catalog import load_catalog
@@ -191,8 +193,50 @@ class LayerFactory:
 
 
 def symbolic_inputs(g: SpecGraph, keras: Any) -> dict[str, Any]:
-    """One ``keras.Input`` per spec input, named by its id."""
+    """One ``keras.Input`` per spec input, named by its id; starts a functional graph."""
+    reserve_names(keras, g.nodes)
     return {name: keras.Input(shape=tuple(s.shape), dtype=s.dtype, name=name) for name, s in g.spec.inputs.items()}
+
+
+def functional_model(g: SpecGraph, keras: Any, inputs: Any, outputs: Any, **kwargs: Any) -> Any:
+    """``keras.Model(inputs, outputs)``; what Keras refuses is a ``BuildFailure`` (GM303 at ``outputs:``)."""
+    try:
+        return keras.Model(inputs, outputs, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a spec must never make compile or check --deep crash
+        raise BuildFailure(g.diagnostic(
+            "GM303", f"Keras could not make a model of the graph: {keras_message(exc)}", ("outputs",))) from exc
+
+
+_NUMBERED_NAME = re.compile(r"(.+)_(\d+)")
+
+
+def reserve_names(keras: Any, names: Iterable[str]) -> None:
+    """Make the names Keras generates from now on differ from every one of ``names``.
+
+    The masks ``compute_mask`` builds are ops in the functional graph, named
+    automatically: ``not_equal``, ``any``, ``logical_or``, ``concatenate``,
+    ``ones_like``, ``zeros_like``, ``expand_dims``, ``convert_to_tensor``, then
+    ``<name>_1``, ``<name>_2``... (docs/keras-mask-facts.md O6). Keras numbers
+    them with a per-prefix counter (the one ``keras.backend.get_uid`` reads)
+    that explicitly named layers do not advance, so a layer whose id is
+    ``concatenate`` made ``keras.Model`` fail: 'The name "concatenate" is used
+    2 times'. Advancing the counter of each id's prefix past the id's number
+    means an automatic name is never an id (advancing only skips numbers).
+    """
+    import collections
+
+    from keras.src.backend.common import global_state
+
+    # The table keras.src.utils.naming.uniquify numbers automatic names with (per thread).
+    counters = global_state.get_global_attribute("object_name_uids", default=collections.defaultdict(int),
+                                                 set_to_default=True)
+    for name in names:
+        reserved = [(name, 0)]  # `concatenate`: the next automatic one is `concatenate_1`
+        numbered = _NUMBERED_NAME.fullmatch(name)
+        if numbered:  # `concatenate_3`: the next automatic one is at least `concatenate_4`
+            reserved.append((numbered[1], int(numbered[2])))
+        for prefix, number in reserved:
+            counters[prefix] = max(counters.get(prefix, 0), number + 1)
 
 
 def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = False) -> Trace:

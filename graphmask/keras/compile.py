@@ -20,7 +20,8 @@ from typing import Any, Iterable, Mapping
 from graphmask.checker import check_spec
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import SpecGraph
-from graphmask.keras.build import BuildFailure, LayerFactory, Trace, output_value, symbolic_inputs, trace
+from graphmask.keras.build import (BuildFailure, LayerFactory, Trace, functional_model, output_value,
+                                   symbolic_inputs, trace)
 from graphmask.keras.errors import CompileError
 from graphmask.spec import Spec
 
@@ -68,7 +69,8 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
         try:
             inputs = symbolic_inputs(graph, keras)
             traced = trace(factory, inputs)
-            model = keras.Model(model_inputs(spec, inputs), _model_outputs(graph, traced), name=_model_name(spec))
+            model = functional_model(graph, keras, model_inputs(spec, inputs), _model_outputs(graph, traced),
+                                     name=_model_name(spec))
         except BuildFailure as failure:
             raise CompileError([failure.diagnostic], "Keras could not build the model") from None
     found = verify_custom_layers(factory, traced)

@@ -48,7 +48,8 @@ def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagn
         return []
     import keras
 
-    from graphmask.keras.build import LayerFactory, keras_message, output_value, symbolic_inputs, trace
+    from graphmask.keras.build import (BuildFailure, LayerFactory, functional_model, output_value, symbolic_inputs,
+                                       trace)
     from graphmask.keras.replay import replay
 
     factory = LayerFactory(g, keras, tuple(allow_imports))
@@ -58,10 +59,9 @@ def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagn
     if not outputs:
         return found
     try:
-        model = keras.Model([symbolic.tensors[name] for name in g.spec.inputs], outputs)
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: check must not crash on a spec
-        return found + [g.diagnostic("GM303", f"Keras could not build the model: {keras_message(exc)}",
-                                     ("outputs",))]
+        model = functional_model(g, keras, [symbolic.tensors[name] for name in g.spec.inputs], outputs)
+    except BuildFailure as failure:
+        return found + [failure.diagnostic]
     layers = {node_id: value for node_id, value in symbolic.tensors.items() if node_id not in g.spec.inputs}
     ran = replay(model, _demo_inputs(g, keras), layers)
     found += [_run_failure(g, f.node_id, f.error, f.op_name) for f in ran.failures]
