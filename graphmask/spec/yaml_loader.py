@@ -22,6 +22,7 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
+_STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -211,6 +212,8 @@ class _Builder:
                     f"YAML tag {node.tag!r} is not allowed: specs hold plain data only",
                     _pos(node),
                 )
+            if node.tag == _STR:  # what SafeConstructor.construct_yaml_str returns, without its dispatch
+                return node.value
             try:
                 value = self._scalars.construct_object(node)
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
