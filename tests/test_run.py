@@ -201,3 +201,20 @@ def test_every_example_runs_with_demo(keras, cli, monkeypatch, path):
         return
     assert code == 0, err
     assert "batch 2/2" in err and "ran on" in out
+
+
+@pytest.mark.keras
+def test_masks_are_those_of_the_running_model(keras, write_spec, tmp_path, cli):
+    # In the transformer residual the built graph shows a mask on `add`, but
+    # MultiHeadAttention clears its inputs' masks when the model runs: Keras's
+    # real output has none, and `run --masks` must say so (as `check` does).
+    from test_deep import RESIDUAL
+
+    path = write_spec(RESIDUAL)
+    out = tmp_path / "out.npz"
+    code, stdout, err = cli("run", path, "--demo", "--masks", "-o", out)
+    assert code == 0, err
+    flow = graphmask.explain(path)
+    (name, binding), = flow.graph.outputs
+    assert flow.nodes[binding.node].mask_out is False
+    assert f"{name}.mask" not in np.load(out).files

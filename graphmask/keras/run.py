@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from graphmask.keras.build import keras_message, output_value
+from graphmask.keras.build import keras_message
 from graphmask.keras.compile import Compiled, compile_spec, model_inputs, predictions_by_name
 from graphmask.keras.errors import ModelFailed, RunError
 from graphmask.spec import Spec
@@ -103,19 +103,25 @@ def _predict(model: Any, feed: Any, batch_size: int, progress: Progress | None) 
 
 
 def _masks(compiled: Compiled, feed: Any, batch_size: int) -> dict[str, np.ndarray]:
-    """Keras's masks on the outputs, from a side model over the same graph."""
-    import keras
+    """The masks Keras attaches to the outputs of ``model(batch)``, batch by batch.
+
+    Read from a real call, not from a side model over the graph's symbolic
+    masks: at run time a layer can remove masks the built graph still shows
+    (MultiHeadAttention clears its inputs' masks, docs/keras-mask-facts.md).
+    """
+    from keras import tree
 
     from graphmask.keras.masks import get_keras_mask
 
-    g = compiled.graph
-    symbolic = {name: get_keras_mask(output_value(g, compiled.trace.tensors, b)) for name, b in g.outputs}
-    symbolic = {name: m for name, m in symbolic.items() if m is not None}
-    if not symbolic:
-        return {}
-    side = keras.Model(model_inputs(g.spec, compiled.trace.tensors), symbolic)
-    predicted = side.predict(feed, batch_size=batch_size, verbose=0)
-    return {name: np.asarray(predicted[name]).astype(bool) for name in symbolic}
+    parts: dict[str, list[np.ndarray]] = {}
+    for start in range(0, _batches(feed), batch_size):
+        batch = tree.map_structure(lambda array: array[start:start + batch_size], feed)
+        outputs = predictions_by_name(compiled.graph, compiled.model(batch, training=False))
+        for name, tensor in outputs.items():
+            mask = get_keras_mask(tensor)
+            if mask is not None:
+                parts.setdefault(name, []).append(np.asarray(mask).astype(bool))
+    return {name: np.concatenate(chunks) for name, chunks in parts.items()}
 
 
 def _describe_device(compiled: Compiled, where: str) -> str:
