@@ -19,33 +19,36 @@ from graphmask.batch import available_cpus
 def measure(quick: bool) -> Section:
     count, repeat = (40, 1) if quick else (1000, 3)
     jobs = available_cpus()
-    serial_runs, parallel_runs = [], []
+    arms = {"serial": 1, "pool": jobs, "auto": 0}  # --jobs 0: the default, graphmask.batch's cost model decides
+    runs: dict[str, list[float]] = {name: [] for name in arms}
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
         many_files.generate(directory, count)
         for i in range(repeat):
-            arms = [(serial_runs, 1), (parallel_runs, jobs)]
-            outputs = []
-            for runs, n_jobs in (arms if i % 2 == 0 else arms[::-1]):
-                seconds, output = many_files.time_cli(directory, n_jobs, 1)
-                runs.append(seconds)
-                outputs.append(output)
-            if outputs[0] != outputs[1]:
+            outputs = set()
+            for name in (list(arms) if i % 2 == 0 else list(arms)[::-1]):
+                seconds, output = many_files.time_cli(directory, arms[name], 1)
+                runs[name].append(seconds)
+                outputs.add(output)
+            if len(outputs) != 1:
                 raise RuntimeError("serial and parallel `graphmask check` printed different results")
-    serial, parallel = Samples(serial_runs), Samples(parallel_runs)
-    speedup = ratio(serial.median, parallel.median)
+    serial, pool, auto = (Samples(runs[name]) for name in arms)
+    speedup = ratio(serial.median, pool.median)
     section = Section(
         "many_files", f"Many files: {count:,} small specs in one directory (fresh `graphmask check DIR` processes)",
-        ["run", "wall (median)", "per file"],
+        ["run", "wall (median)", "per file", "serial / this"],
         [
-            ["`--jobs 1`", f"{serial.median:.2f} s", f"{1000 * serial.median / count:.2f} ms"],
-            [f"`--jobs {jobs}`", f"{parallel.median:.2f} s", f"{1000 * parallel.median / count:.2f} ms"],
-            ["speed-up (serial / parallel)", f"{speedup:.2f}x", ""],
+            ["`--jobs 1` (serial)", f"{serial.median:.2f} s", f"{1000 * serial.median / count:.2f} ms", "1.00x"],
+            [f"`--jobs {jobs}` (a pool of {jobs})", f"{pool.median:.2f} s", f"{1000 * pool.median / count:.2f} ms",
+             f"{speedup:.2f}x"],
+            ["default (`--jobs 0`: pool only when the cost model says it pays)", f"{auto.median:.2f} s",
+             f"{1000 * auto.median / count:.2f} ms", f"{ratio(serial.median, auto.median):.2f}x"],
         ],
-        {"files": count, "jobs": jobs, "serial": serial.to_dict(), "parallel": parallel.to_dict(),
-         "serial_over_parallel": speedup},
+        {"files": count, "jobs": jobs, "serial": serial.to_dict(), "parallel": pool.to_dict(),
+         "auto": auto.to_dict(), "serial_over_parallel": speedup,
+         "serial_over_auto": ratio(serial.median, auto.median)},
     )
     section.notes.append("Specs and timing from bench/many_files.py (a mix of clean specs, mask findings and "
-                         "errors; JSON output); both runs must print identical results. "
+                         "errors; JSON output); all runs must print identical results. "
                          f"{jobs} CPUs available to the pool.")
     return section
