@@ -216,3 +216,21 @@ outputs: [lstm]
     drop = next(line for line in lines if line.startswith("drop"))
     assert "propagator" in drop and "embed -> drop" in drop
     assert graphmask.explain(path).nodes["lstm"].roles == ["consumer", "destroyer"]
+
+
+def test_gm204_says_when_multi_head_attention_cleared_the_mask(write_spec):
+    # The transformer residual: the built graph shows a mask on `add`, the running model has none.
+    path = write_spec(TOKENS + """\
+  - {id: emb, type: Embedding, args: {input_dim: 50, output_dim: 8, mask_zero: true}}
+  - {id: att, type: MultiHeadAttention, args: {num_heads: 2, key_dim: 4}, inputs: {query: emb, value: emb}}
+  - {id: add, type: Add, inputs: [emb, att]}
+  - {id: pool, type: GlobalAveragePooling1D}
+outputs: [pool]
+""")
+    found = {d.code: d for d in check_path(path).diagnostics}
+    assert sorted(found) == ["GM204"]
+    assert "`emb` loses its mask when the model runs: `att` clears the masks of its inputs" in found["GM204"].message
+    # The pooling layer still reads a mask: its call binds the mask Keras recorded when
+    # the model was built (docs/keras-mask-facts.md), so no GM205 here.
+    flow = graphmask.explain(path)
+    assert flow.nodes["add"].mask_out is False and flow.nodes["pool"].mask_in == [True]

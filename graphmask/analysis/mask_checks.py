@@ -125,8 +125,29 @@ def _mixed_merge(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
                            "so the mask no longer hides any padding")
         else:
             effect = "only the masked side's mask is considered"
+        cleared = _cleared_at_runtime(g, flow, node)
+        if cleared:
+            effect += f" ({cleared})"
         yield _at_node(g, "GM204", f"`{node.id}` merges masked {', '.join(f'`{m}`' for m in masked)} with unmasked "
                        f"{', '.join(f'`{u}`' for u in unmasked)}: {effect}", node.id)
+
+
+def _cleared_at_runtime(g: SpecGraph, flow: MaskFlow, node: NodeFlow) -> str:
+    """Why an input that is masked in the built graph arrives unmasked when the model runs."""
+    if flow.symbolic is None or node.id not in flow.symbolic:
+        return ""
+    built = flow.symbolic[node.id].inputs
+    reasons = []
+    for i in node.first_arg:
+        if node.inputs[i].mask is not None or i >= len(built) or built[i].mask is None:
+            continue
+        producer = g.nodes[node.id].bindings[i].node
+        clearers = [n.id for n in _layers(flow) if n.info.mask.facts.get("clears_input_masks")
+                    and any(b.node == producer for b in g.nodes[n.id].bindings)]
+        if clearers:
+            reasons.append(f"`{producer}` loses its mask when the model runs: "
+                           f"{', '.join(f'`{c}`' for c in clearers)} clears the masks of its inputs")
+    return "; ".join(reasons)
 
 
 def _concat_on_last_axis(node: NodeFlow, g: SpecGraph) -> bool:
