@@ -106,6 +106,7 @@ def _bad_masking(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
 
 def _mixed_merge(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
     """GM204: masked and unmasked tensors merged."""
+    clearers = _mask_clearers(g, flow)
     for node in _layers(flow):
         if node.info.category != "merge" or len(node.first_arg) < 2:
             continue
@@ -125,14 +126,27 @@ def _mixed_merge(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
                            "so the mask no longer hides any padding")
         else:
             effect = "only the masked side's mask is considered"
-        cleared = _cleared_at_runtime(g, flow, node)
+        cleared = _cleared_at_runtime(g, flow, node, clearers)
         if cleared:
             effect += f" ({cleared})"
         yield _at_node(g, "GM204", f"`{node.id}` merges masked {', '.join(f'`{m}`' for m in masked)} with unmasked "
                        f"{', '.join(f'`{u}`' for u in unmasked)}: {effect}", node.id)
 
 
-def _cleared_at_runtime(g: SpecGraph, flow: MaskFlow, node: NodeFlow) -> str:
+def _mask_clearers(g: SpecGraph, flow: MaskFlow) -> dict[str, list[str]]:
+    """Node id -> the layers (in spec order) that take it as an input and clear their inputs' masks.
+
+    Built once per check: searching every layer for each GM204 was O(findings x nodes).
+    """
+    clearers: dict[str, list[str]] = {}
+    for layer in _layers(flow):
+        if layer.info.mask.facts.get("clears_input_masks"):
+            for producer in dict.fromkeys(b.node for b in g.nodes[layer.id].bindings):
+                clearers.setdefault(producer, []).append(layer.id)
+    return clearers
+
+
+def _cleared_at_runtime(g: SpecGraph, flow: MaskFlow, node: NodeFlow, clearers: dict[str, list[str]]) -> str:
     """Why an input that is masked in the built graph arrives unmasked when the model runs."""
     if flow.symbolic is None or node.id not in flow.symbolic:
         return ""
@@ -142,11 +156,9 @@ def _cleared_at_runtime(g: SpecGraph, flow: MaskFlow, node: NodeFlow) -> str:
         if node.inputs[i].mask is not None or i >= len(built) or built[i].mask is None:
             continue
         producer = g.nodes[node.id].bindings[i].node
-        clearers = [n.id for n in _layers(flow) if n.info.mask.facts.get("clears_input_masks")
-                    and any(b.node == producer for b in g.nodes[n.id].bindings)]
-        if clearers:
+        if clearers.get(producer):
             reasons.append(f"`{producer}` loses its mask when the model runs: "
-                           f"{', '.join(f'`{c}`' for c in clearers)} clears the masks of its inputs")
+                           f"{', '.join(f'`{c}`' for c in clearers[producer])} clears the masks of its inputs")
     return "; ".join(reasons)
 
 
