@@ -37,10 +37,6 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def sample(fn: Callable[[], Any], repeat: int) -> Samples:
-    return Samples([timed(fn) for _ in range(repeat)])
-
-
 def interleaved(baseline: Callable[[], Any], candidate: Callable[[], Any], repeat: int,
                 setup: Callable[[], Any] | None = None) -> tuple[Samples, Samples]:
     """Both arms ``repeat`` times, alternating (and alternating which goes first).
