@@ -319,15 +319,22 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     if info is None or any(t.opaque for t in inputs):
         flow.outputs = [TensorState(opaque=True)]
         return flow
-    inner_info, inner_args = _inner(g, info, node.args)
-    try:
-        resolved = info.mask_for(node.args, node.call_kwargs,
-                                 inner_args=inner_args, inner=inner_info)
-    except (TypeError, ValueError, KeyError):
-        flow.outputs = [TensorState(opaque=True)]
-        return flow
+    static = runtime.symbolic.get(node.id) if runtime is not None else None
+    if static is not None and static.resolved is not None:
+        # What the layer is (its resolved rule, wrapped layer, first argument) depends only on
+        # the spec; the runtime walk changes which masks it sees, so reuse the symbolic walk's.
+        resolved, inner_args = static.resolved, static.inner_args
+        flow.first_arg = list(static.first_arg)
+    else:
+        inner_info, inner_args = _inner(g, info, node.args)
+        try:
+            resolved = info.mask_for(node.args, node.call_kwargs,
+                                     inner_args=inner_args, inner=inner_info)
+        except (TypeError, ValueError, KeyError):
+            flow.outputs = [TensorState(opaque=True)]
+            return flow
+        flow.first_arg = _first_arg(node, info)
     flow.info, flow.resolved, flow.inner_args = info, resolved, inner_args
-    flow.first_arg = _first_arg(node, info)
     if runtime is not None:
         inputs = flow.inputs = runtime.seen(node, info)
     kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
