@@ -251,7 +251,8 @@ class _Runtime:
             now = None if self._object(binding) in self.cleared else state.mask
             if bound:  # a None bound mask is filled in from the tensor when the model runs
                 now = _state_of(self.symbolic, binding).mask or now
-            states.append(replace(state, mask=now))
+            # the same object when nothing changed, so _layer_flow can see the node is unaffected
+            states.append(state if now is state.mask else replace(state, mask=now))
         return states
 
     def ran(self, node: Node, flow: NodeFlow) -> None:
@@ -337,6 +338,10 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     flow.info, flow.resolved, flow.inner_args = info, resolved, inner_args
     if runtime is not None:
         inputs = flow.inputs = runtime.seen(node, info)
+        if static is not None and static.resolved is not None and _unchanged(static, inputs):
+            # Same input states and same output kinds as in the symbolic walk: the
+            # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
+            return static
     kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
 
     shapes = _output_shapes(info, node, resolved, inputs, flow.first_arg, inner_args)
@@ -359,7 +364,28 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
         for i in range(resolved.n_outputs)
     ]
     flow.roles = _roles(flow, received, masks, resolved)
+    if static is not None and len(static.outputs) == len(flow.outputs) and all(
+            _same_state(a, b) for a, b in zip(flow.outputs, static.outputs)):
+        # Equal to the symbolic outputs: share those objects, so the nodes after this
+        # one can tell they are unaffected by identity (and return their symbolic flow).
+        flow.outputs = static.outputs
     return flow
+
+
+def _same_state(a: TensorState, b: TensorState) -> bool:
+    """``a == b`` in O(1), for a mask whose parent, if equal, is already the same object."""
+    ma, mb = a.mask, b.mask
+    same_mask = ma is mb or (ma is not None and mb is not None and ma.parent is mb.parent
+                             and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators)
+    return same_mask and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded) == (
+        b.shape, b.opaque, b.int_ids, b.from_embedding, b.padded)
+
+
+def _unchanged(static: NodeFlow, inputs: list[TensorState]) -> bool:
+    """Whether a runtime call sees exactly what the symbolic one saw (and attaches the same kinds)."""
+    resolved = static.resolved
+    return (len(inputs) == len(static.inputs) and all(a is b for a, b in zip(inputs, static.inputs))
+            and tuple(resolved.output_masks) == tuple(symbolic_kinds(resolved)))
 
 
 def _state_of(flows: dict[str, NodeFlow], binding: Binding) -> TensorState:
