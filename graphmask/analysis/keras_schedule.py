@@ -139,15 +139,16 @@ def mask_is_bound(node, info, flows=None) -> bool:
     return True
 
 
-def build_keras_graph(g, flows) -> tuple[KerasGraph, list[str]]:
+def build_keras_graph(g, flows, order: list[str] | None = None) -> tuple[KerasGraph, list[str]]:
     """The Keras node graph of the built model, from the symbolic mask flow.
 
     ``flows``: node id -> ``NodeFlow`` of the *symbolic* pass (masks as the
-    KerasTensors carry them).  Returns the graph and the output nodes.
+    KerasTensors carry them); ``order``: ``g.topological_order()`` when the
+    caller has it already (it is an O(n log n) sort).  Returns the graph and the output nodes.
     """
     kg = KerasGraph()
     producers: dict[tuple[str, int], str | None] = {}  # (node, output) -> node computing its symbolic mask
-    for node_id in g.topological_order():
+    for node_id in (order if order is not None else g.topological_order()):
         node, flow = g.nodes[node_id], flows[node_id]
         if node.kind == "input":
             kg.add_input(node_id)

@@ -187,7 +187,7 @@ def infer_masks(g: SpecGraph) -> MaskFlow:
     if not any(_differs_at_runtime(f) for f in symbolic.values()):
         return MaskFlow(g, _spec_order(g, symbolic))
     if any(f.info is not None and f.info.mask.facts.get("clears_input_masks") for f in symbolic.values()):
-        kg, outputs = build_keras_graph(g, symbolic)
+        kg, outputs = build_keras_graph(g, symbolic, order)
         ran = [n for n in execution_order(kg, outputs) if n in g.nodes]  # without the mask ops
         scheduled = set(ran)
         # inputs first; nodes no output depends on never run: last, in any order
