@@ -359,7 +359,10 @@ def test_node_limit_is_configurable(write_spec):
 def test_deep_flow_nesting_is_refused(write_spec, depth):
     # 100,000 levels crashed the process (libyaml's composer recurses in C)
     d = only(check_path(write_spec("graphmask: 1\nname: " + "[" * depth + "]" * depth + "\n")))
-    assert (d.code, d.line, d.column) == ("GM101", 2, 6 + 64) and "nesting deeper than 64" in d.message
+    assert (d.code, d.line) == ("GM101", 2) and "nesting deeper than 64" in d.message
+    # Where: at the 65th `[`, or, with a libyaml that has its own 1,000-level limit in the
+    # scanner (PyYAML 6.0.4 wheels), where that scanner stopped.
+    assert d.column in (6 + 64, 6 + 1000)
 
 
 def test_deep_block_nesting_is_refused(write_spec):

@@ -277,6 +277,11 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     except yaml.MarkedYAMLError as exc:
         message = _yaml_message(exc)
         mark = exc.problem_mark
+        if "maximum nesting depth" in message:
+            # libyaml >= 0.2.5 (PyYAML 6.0.4 wheels) has its own depth limit in the
+            # scanner, which runs ahead of our event-level check on flow nesting.
+            raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels", _mark_pos(mark),
+                                hint=limit_hint("--max-depth")) from None
         if mark is not None and text[mark.index:mark.index + 1] == "\t" and "tab" not in message:
             message += " (a tab: YAML indents with spaces only)"
         elif mark is not None and _REF_IN_FLOW.match(text, max(0, mark.index - 1)):
