@@ -10,7 +10,7 @@ import functools
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from graphmask.catalog import ArgInfo, LayerInfo, MaskRule, load_catalog
+from graphmask.catalog import ArgInfo, LayerInfo, MaskRule, ResolvedMask, load_catalog
 from graphmask.spec.models import CustomLayerSpec, Spec
 
 
@@ -46,6 +46,42 @@ def layer_info(spec: Spec, type_name: str | None) -> LayerInfo | None:
     if custom is not None:
         return _custom_cached(type_name, custom.model_dump_json(by_alias=True))
     return load_catalog().get(type_name)
+
+
+# info.mask_for() results by (info, inner, args, call kwargs, inner args): a big
+# spec repeats a few layer configurations thousands of times, and the
+# structure and mask passes both resolve every node.  Entries keep their
+# LayerInfo objects alive, so the ids in a key are never reused.
+_MASKS: dict[tuple, tuple[LayerInfo, Any, ResolvedMask]] = {}
+_MASKS_MAX = 65_536
+
+
+def resolve_mask(info: LayerInfo, args: Mapping[str, Any] | None, call_kwargs: Mapping[str, Any] | None,
+                 inner_args: Mapping[str, Any] | None = None, inner: LayerInfo | None = None) -> ResolvedMask:
+    """``info.mask_for(args, call_kwargs, inner_args=, inner=)``, memoised (it depends only on these)."""
+    try:
+        key = (id(info), id(inner), _frozen(args), _frozen(call_kwargs), _frozen(inner_args))
+        hit = _MASKS.get(key)
+    except TypeError:  # a value we cannot key on exactly: resolve it every time
+        return info.mask_for(args, call_kwargs, inner_args=inner_args, inner=inner)
+    if hit is not None and hit[0] is info and hit[1] is inner:
+        return hit[2]
+    resolved = info.mask_for(args, call_kwargs, inner_args=inner_args, inner=inner)
+    if len(_MASKS) >= _MASKS_MAX:
+        _MASKS.clear()
+    _MASKS[key] = (info, inner, resolved)
+    return resolved
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key equal only for equal values of the same types (1, 1.0 and True differ)."""
+    if isinstance(value, Mapping):
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_frozen(v) for v in value))
+    if value is None or isinstance(value, (str, int, float)):
+        return (type(value), value)
+    raise TypeError(f"not a key: {type(value).__name__}")
 
 
 def nested_layer(value: Any) -> tuple[str | None, Mapping[str, Any]] | None:

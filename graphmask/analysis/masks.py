@@ -42,7 +42,7 @@ from graphmask.analysis.keras_schedule import (
     parameters,
     symbolic_kinds,
 )
-from graphmask.analysis.layers import layer_info, nested_layer
+from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask
 from graphmask.analysis.shapes import Shape, infer_output_shapes, rule_for
 from graphmask.catalog import LayerInfo, ResolvedMask, matches
 from graphmask.graph import Binding, Node, SpecGraph
@@ -329,8 +329,8 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     else:
         inner_info, inner_args = _inner(g, info, node.args)
         try:
-            resolved = info.mask_for(node.args, node.call_kwargs,
-                                     inner_args=inner_args, inner=inner_info)
+            resolved = resolve_mask(info, node.args, node.call_kwargs,
+                                    inner_args=inner_args, inner=inner_info)
         except (TypeError, ValueError, KeyError):
             flow.outputs = [TensorState(opaque=True)]
             return flow

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Mapping
 
 import networkx as nx
 
-from graphmask.analysis.layers import layer_info, nested_layer
+from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
@@ -189,8 +189,8 @@ def output_count(g: SpecGraph, node: Node) -> int | None:
         return None
     inner = _inner(g, info, node.args)
     try:
-        resolved = info.mask_for(node.args, node.call_kwargs, inner_args=inner[1] if inner else None,
-                                 inner=inner[0] if inner else None)
+        resolved = resolve_mask(info, node.args, node.call_kwargs, inner_args=inner[1] if inner else None,
+                                inner=inner[0] if inner else None)
     except (TypeError, ValueError, KeyError):
         return None
     return resolved.n_outputs
