@@ -61,6 +61,9 @@ class SpecGraph:
     graph: nx.DiGraph  # edge producer -> consumer
     outputs: list[tuple[str, Binding]]  # (output name, binding)
     acyclic: bool = True
+    # Results of analyses of this (never mutated) graph, by analysis name, so a
+    # command that checks and then explains or draws does not redo them.
+    analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def file(self) -> str:

@@ -181,7 +181,14 @@ _VALUE_PRESERVING = frozenset({"masking", "regularization", "reshaping"})
 
 
 def infer_masks(g: SpecGraph) -> MaskFlow:
-    """Run mask-flow inference over an acyclic graph."""
+    """Run mask-flow inference over an acyclic graph (once per graph: the result is kept on it)."""
+    flow = g.analyses.get("masks")
+    if flow is None:
+        flow = g.analyses["masks"] = _infer_masks(g)
+    return flow
+
+
+def _infer_masks(g: SpecGraph) -> MaskFlow:
     order = g.topological_order()
     symbolic = _walk(g, order)
     if not any(_differs_at_runtime(f) for f in symbolic.values()):
