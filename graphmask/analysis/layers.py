@@ -84,6 +84,17 @@ def _frozen(value: Any) -> Any:
     raise TypeError(f"not a key: {type(value).__name__}")
 
 
+def wrapped_layer(spec: Spec, info: LayerInfo, args: Mapping[str, Any]
+                  ) -> tuple[str | None, LayerInfo | None, Mapping[str, Any]] | None:
+    """What a wrapper (Bidirectional, TimeDistributed) wraps: (type name, its info or None, its args)."""
+    if not info.mask.wraps:
+        return None
+    nested = nested_layer(args.get(info.mask.wraps))
+    if nested is None:
+        return None
+    return nested[0], layer_info(spec, nested[0]), nested[1]
+
+
 def nested_layer(value: Any) -> tuple[str | None, Mapping[str, Any]] | None:
     """A wrapped layer written as ``{type: X, args: {...}}``, else None."""
     if isinstance(value, dict) and "type" in value:

@@ -42,7 +42,7 @@ from graphmask.analysis.keras_schedule import (
     parameters,
     symbolic_kinds,
 )
-from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask
+from graphmask.analysis.layers import layer_info, resolve_mask, wrapped_layer
 from graphmask.analysis.shapes import Shape, infer_output_shapes, rule_for
 from graphmask.catalog import LayerInfo, ResolvedMask, matches
 from graphmask.graph import Binding, Node, SpecGraph
@@ -295,15 +295,13 @@ def _input_flow(node: Node) -> NodeFlow:
 
 
 def _inner(g: SpecGraph, info: LayerInfo, args: dict) -> tuple[LayerInfo | None, dict | None]:
-    if not info.mask.wraps:
+    wrapped = wrapped_layer(g.spec, info, args)
+    if wrapped is None:
         return None, None
-    nested = nested_layer(args.get(info.mask.wraps))
-    if nested is None:
-        return None, None
-    inner_info = layer_info(g.spec, nested[0])
-    inner_args = dict(inner_info.effective_args(nested[1])) if inner_info else dict(nested[1])
-    if nested[0]:
-        inner_args["_type"] = inner_info.canonical if inner_info else nested[0]
+    type_name, inner_info, user_args = wrapped
+    inner_args = dict(inner_info.effective_args(user_args)) if inner_info else dict(user_args)
+    if type_name:
+        inner_args["_type"] = inner_info.canonical if inner_info else type_name
     return inner_info, inner_args
 
 

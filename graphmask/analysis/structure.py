@@ -11,7 +11,7 @@ from typing import Any, Iterator, Mapping
 
 import networkx as nx
 
-from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask
+from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask, wrapped_layer
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
@@ -187,23 +187,14 @@ def output_count(g: SpecGraph, node: Node) -> int | None:
     info = layer_info(g.spec, node.layer_type)
     if info is None:
         return None
-    inner = _inner(g, info, node.args)
+    wrapped = wrapped_layer(g.spec, info, node.args)
+    inner = wrapped if wrapped is not None and wrapped[1] is not None else None
     try:
-        resolved = resolve_mask(info, node.args, node.call_kwargs, inner_args=inner[1] if inner else None,
-                                inner=inner[0] if inner else None)
+        resolved = resolve_mask(info, node.args, node.call_kwargs, inner_args=inner[2] if inner else None,
+                                inner=inner[1] if inner else None)
     except (TypeError, ValueError, KeyError):
         return None
     return resolved.n_outputs
-
-
-def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo, Mapping] | None:
-    if not info.mask.wraps:
-        return None
-    nested = nested_layer(args.get(info.mask.wraps))
-    if nested is None:
-        return None
-    inner_info = layer_info(g.spec, nested[0])
-    return (inner_info, nested[1]) if inner_info is not None else None
 
 
 def _check_output_indices(g: SpecGraph) -> Iterator[Diagnostic]:
