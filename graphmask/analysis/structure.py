@@ -60,8 +60,7 @@ def _unknown_type(g: SpecGraph, type_name: Any, where: tuple, node_id: str) -> D
 
 
 def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: tuple, node_id: str) -> Iterator[Diagnostic]:
-    catalog = load_catalog()
-    valid = set(info.args) | (catalog.base_kwargs if info.accepts_var_kwargs else set())
+    valid = load_catalog().valid_kwargs(info)
     for name, value in args.items():
         if name not in valid:
             yield g.diagnostic(

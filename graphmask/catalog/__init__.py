@@ -234,9 +234,9 @@ class Catalog:
     def by_category(self, category: str) -> list[LayerInfo]:
         return [i for i in self.layers() if i.category == category]
 
-    def valid_kwargs(self, name: str) -> frozenset[str]:
-        """All constructor kwargs accepted by layer ``name``."""
-        info = self._layers[name]
+    def valid_kwargs(self, layer: str | LayerInfo) -> frozenset[str]:
+        """All constructor kwargs accepted by a layer (a catalog name, or any ``LayerInfo``)."""
+        info = self._layers[layer] if isinstance(layer, str) else layer
         names = set(info.args)
         if info.accepts_var_kwargs:
             names |= self.base_kwargs
