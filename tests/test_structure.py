@@ -84,6 +84,7 @@ def test_gm102_all_layer_errors_reported_and_rest_still_checked(write_spec):
 outputs: [b]
 """)
     assert findings(path) == [("GM102", 10, 5), ("GM103", 12, 11)]
+    assert [d.node for d in check_path(path).diagnostics] == ["a", "b"]
 
 
 def test_gm103_unknown_type_suggests(write_spec):

@@ -243,13 +243,13 @@ def _pydantic_diagnostics(exc: ValidationError, data: Any, source: SourceMap) ->
         words = sorted(_KIND_WORDS.get(k, k) for k in kinds)
         value = _get(data, root)
         kept.append((root, (), {"type": "union", "msg": f"expected {' or '.join(words)}, got {value!r}"}))
-    return [_one_error(path, rest, error, _get(data, path), source) for path, rest, error in kept]
+    return [_one_error(path, rest, error, _get(data, path), source, _node_id(data, path))
+            for path, rest, error in kept]
 
 
-def _one_error(path: tuple, rest: tuple, error: dict, value: Any, source: SourceMap) -> Diagnostic:
+def _one_error(path: tuple, rest: tuple, error: dict, value: Any, source: SourceMap, node: str | None) -> Diagnostic:
     kind = error["type"]
     where = ".".join(str(p) for p in path) or "spec"
-    node = _node_id(path, source)
     if kind == "missing":
         name = rest[-1] if rest else "?"
         return _at(source.key(path), "GM102", f"`{where}`: missing required field `{name}`", source.file, node)
@@ -287,9 +287,11 @@ def _get(data: Any, path: tuple) -> Any:
     return data
 
 
-def _node_id(path: tuple, source: SourceMap) -> str | None:
-    if len(path) >= 2 and path[0] in ("layers",) and isinstance(path[1], int):
-        return None  # id may itself be invalid; resolved by the caller if needed
+def _node_id(data: Any, path: tuple) -> str | None:
+    """The input or layer a schema error is about (its id as written, if it is a string)."""
+    if len(path) >= 2 and path[0] == "layers" and isinstance(path[1], int):
+        node_id = data["layers"][path[1]].get("id") if isinstance(data["layers"][path[1]], dict) else None
+        return node_id if isinstance(node_id, str) else None
     if len(path) >= 2 and path[0] == "inputs":
         return str(path[1])
     return None
