@@ -196,7 +196,7 @@ def test_rule_json_roundtrip(cat):
 @pytest.mark.slow
 def test_layers_json_matches_installed_keras(keras):
     """Regenerate in-process; any difference means layers.json is stale."""
-    from graphmask.catalog import generate, probe
+    from graphmask.catalog.build import generate, probe
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -207,10 +207,10 @@ def test_layers_json_matches_installed_keras(keras):
     if data["keras_version"] != json.loads(old)["keras_version"]:
         pytest.skip(
             f"installed Keras {data['keras_version']} != catalog's "
-            f"{json.loads(old)['keras_version']}; run python -m graphmask.catalog.generate"
+            f"{json.loads(old)['keras_version']}; run python -m graphmask.catalog.build"
         )
     assert new == old, (
-        "layers.json is stale; run `python -m graphmask.catalog.generate`\n"
+        "layers.json is stale; run `python -m graphmask.catalog.build`\n"
         + generate._summary_diff(old, new)[:4000]
     )
 
@@ -322,7 +322,7 @@ def test_softmax_mask_shape_error_only_at_runtime(keras, cat):
     model = keras.Model(inp, y)
     with pytest.raises(ValueError, match="broadcastable"):
         model(SEQ)
-    from graphmask.catalog.judge import check_constraint
+    from graphmask.catalog.build.judge import check_constraint
 
     assert not check_constraint(cat.get("Softmax").mask.mask_constraint, (2, 5, 4), (2, 5))
     assert check_constraint("broadcastable", (2, 5), (2, 5))

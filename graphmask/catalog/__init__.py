@@ -1,7 +1,7 @@
 """Keras layer knowledge, as data.
 
 This package never imports TensorFlow or Keras.  ``layers.json`` is generated
-from the installed Keras by ``python -m graphmask.catalog.generate`` (which
+from the installed Keras by ``python -m graphmask.catalog.build`` (which
 does import Keras) and is checked in; this module only reads it.
 
 Public API::

@@ -88,7 +88,7 @@ A layer's mask behaviour is a :class:`MaskRule`:
     Evidence and run-time facts: ``supports_masking_instance``,
     ``compute_mask_overridden``, ``call_has_mask_arg``,
     ``mask_changes_values_observed``, ``observed_quirks``, ``generator``
-    (Embedding/Masking), and from ``mask_rules.RUNTIME_FACTS``:
+    (Embedding/Masking), and from ``build/curated.RUNTIME_FACTS``:
     ``clears_input_masks`` (call params whose tensors' masks the call
     removes: MultiHeadAttention), ``returns_input`` (returns its input
     tensor object: True or a ``when``-style condition), ``mask_ops``
@@ -97,7 +97,7 @@ A layer's mask behaviour is a :class:`MaskRule`:
     ``"experiment"`` (behaviour observed by calling real Keras in
     ``generate``), ``"static"`` (from the class: supports_masking of an
     instance, compute_mask overridden, call() has a mask arg) or
-    ``"curated"`` (hand rule in ``mask_rules.py``, cross-checked where
+    ``"curated"`` (hand rule in ``build/curated.py``, cross-checked where
     possible).
 
 ``from_declaration`` builds a MaskRule from the user-facing custom-layer

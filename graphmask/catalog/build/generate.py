@@ -1,21 +1,20 @@
 """Generate ``graphmask/catalog/layers.json`` from the installed Keras.
 
-    python -m graphmask.catalog.generate           # rewrite layers.json
-    python -m graphmask.catalog.generate --check   # exit 1 + diff summary if stale
-    python -m graphmask.catalog.generate --stdout  # print instead of writing
+    python -m graphmask.catalog.build           # rewrite layers.json
+    python -m graphmask.catalog.build --check   # exit 1 + diff summary if stale
+    python -m graphmask.catalog.build --stdout  # print instead of writing
 
-This is the only module of graphmask.catalog that imports Keras.  It
-combines
+It combines
 
 * static facts read off each public class in ``keras.layers`` (constructor
   and call signatures, ``supports_masking`` of an instance, whether
   ``compute_mask`` is overridden, whether ``call`` takes ``mask``),
-* experiments (``graphmask.catalog.probe``): every layer is called eagerly on
+* experiments (``probe``, planned in ``probe_plan``): every layer is called eagerly on
   masked inputs and the warning / output masks / whether the mask changes the
   output values are recorded, and
-* the curated rules of ``mask_rules.py``, which are cross-checked against
-  the experiments by ``graphmask.catalog.judge`` (a disagreement fails
-  generation).
+* the curated facts of ``curated`` and the categories of ``categories``;
+  the curated rules are cross-checked against the experiments by ``judge``
+  (a disagreement fails generation).
 """
 
 from __future__ import annotations
@@ -37,9 +36,9 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from graphmask.catalog import mask_rules as R  # noqa: E402
+from graphmask.catalog.build import categories, curated, judge, probe  # noqa: E402
 
-DATA_FILE = Path(__file__).with_name("layers.json")
+DATA_FILE = Path(__file__).parent.parent / "layers.json"
 FORMAT = 1
 
 
@@ -77,22 +76,6 @@ def _alias_of(name: str, cls, classes: dict) -> str | None:
     if classes.get(cls.__name__) is cls:
         return cls.__name__
     return None
-
-
-def _category(name: str, cls) -> str:
-    if name in R.CATEGORY_BY_NAME:
-        return R.CATEGORY_BY_NAME[name]
-    canon = cls.__name__
-    if canon in R.CATEGORY_BY_NAME:
-        return R.CATEGORY_BY_NAME[canon]
-    mod = cls.__module__
-    prefix = "keras.src.layers."
-    if mod.startswith(prefix):
-        rel = mod[len(prefix):]
-        for p, cat in R.CATEGORY_BY_MODULE:
-            if rel.startswith(p):
-                return cat
-    return "other"
 
 
 def _super_init_keywords(klass) -> set[str]:
@@ -244,18 +227,8 @@ def call_signature(cls) -> tuple[list[str], dict]:
 
 
 # ------------------------------------------------------------------ assembly
-def _meaningful(name: str, canon: str, category: str) -> bool:
-    if name in R.NOT_MEANINGFUL or canon in R.NOT_MEANINGFUL:
-        return False
-    if canon in R.SEQUENCE_LAYERS_IN_SPATIAL_CATEGORIES or name in R.SEQUENCE_LAYERS_IN_SPATIAL_CATEGORIES:
-        return True
-    return category in R.MEANINGFUL_CATEGORIES
-
-
 def build_catalog(run_experiments: bool = True, log=None) -> dict:
     import keras
-
-    from graphmask.catalog import judge, probe
 
     probe.MISMATCHES.clear()
     classes = _public_layer_classes()
@@ -264,17 +237,17 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
     for name in sorted(classes):
         cls = classes[name]
         canon = cls.__name__ if _alias_of(name, cls, classes) else name
-        category = _category(name, cls)
+        category = categories.category(name, cls)
         args, var_kwargs = constructor_args(cls)
         call_args, call_defaults = call_signature(cls)
-        mn, mx, mode = R.INPUTS.get(name, R.INPUTS.get(canon, (1, 1, "single")))
+        mn, mx, mode = curated.INPUTS.get(name, curated.INPUTS.get(canon, (1, 1, "single")))
         if cls not in experiments:
             experiments[cls] = probe.study(name, cls, run_experiments=run_experiments)
             if run_experiments:
                 probe.MISMATCHES.extend(probe.verify_input_counts(name, cls, mn, mx, mode))
         study = experiments[cls]
-        rule_name = name if name in R.CURATED else canon
-        mask = judge.mask_rule(rule_name, cls, study, _meaningful(name, canon, category))
+        rule_name = name if name in curated.CURATED else canon
+        mask = judge.mask_rule(rule_name, cls, study, categories.meaningful(name, canon, category))
         entry = {
             "alias_of": _alias_of(name, cls, classes),
             "category": category,
@@ -288,12 +261,12 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
             "input_mode": mode,
             "mask": mask,
         }
-        if name in R.ABSTRACT:
+        if name in categories.ABSTRACT:
             entry["abstract"] = True
         layers[name] = entry
     return {
         "format": FORMAT,
-        "generator": "python -m graphmask.catalog.generate",
+        "generator": "python -m graphmask.catalog.build",
         "keras_version": keras.__version__,
         "keras_backend": keras.backend.backend(),
         "base_kwargs": base_kwargs(),
@@ -341,7 +314,7 @@ def _summary_diff(old: str, new: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m graphmask.catalog.generate", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m graphmask.catalog.build", description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if layers.json is stale")
     ap.add_argument("--stdout", action="store_true", help="print the JSON instead of writing")
     ap.add_argument("--output", type=Path, default=DATA_FILE)
@@ -351,13 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
         data = build_catalog(run_experiments=not ns.no_experiments)
     text = dumps(data)
-    from graphmask.catalog import probe
-
     for msg in probe.MISMATCHES:
         print(f"MISMATCH {msg}", file=sys.stderr)
     if probe.MISMATCHES:
         print(
-            f"{len(probe.MISMATCHES)} disagreement(s) between mask_rules.py and Keras "
+            f"{len(probe.MISMATCHES)} disagreement(s) between the curated rules and Keras "
             f"{data['keras_version']}; fix the rules (nothing written)",
             file=sys.stderr,
         )
@@ -370,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         if old == text:
             print(f"{ns.output.name} is up to date (Keras {data['keras_version']})")
             return 0
-        print(f"{ns.output.name} is stale; regenerate with python -m graphmask.catalog.generate")
+        print(f"{ns.output.name} is stale; regenerate with python -m graphmask.catalog.build")
         print(_summary_diff(old, text))
         return 1
     ns.output.write_text(text, encoding="utf-8")

@@ -1,6 +1,6 @@
 """Experiment harness: call real Keras layers on masked inputs.
 
-Imported by ``generate.py`` and ``tests/test_catalog.py`` only (imports
+Imported by ``generate`` and ``tests/test_catalog.py`` only (imports
 Keras/TensorFlow lazily).  For each layer class:
 
 * static facts: ``supports_masking`` of an instance built with minimal args,
@@ -14,7 +14,7 @@ Keras/TensorFlow lazily).  For each layer class:
 
 ``judge`` turns the observations into rules: it classifies each observed
 mask against the vocabulary's kinds, resolves the curated rules
-(mask_rules.py) for each probe and compares them with what Keras did. Every
+(curated.py) for each probe and compares them with what Keras did. Every
 disagreement goes to ``MISMATCHES``, and generate then writes nothing.
 """
 
@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from graphmask.catalog import mask_rules as R
+from graphmask.catalog.build import probe_plan as plan
+from graphmask.catalog.build import categories
 
 WARN_TEXT = "does not support masking and will therefore destroy the mask information"
 
@@ -193,9 +194,9 @@ def probe_ctor(name: str, cls, extra: dict | None = None) -> dict:
     for p in sig.parameters.values():
         if p.name == "self" or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             continue
-        if p.default is inspect.Parameter.empty and p.name in R.REQUIRED_ARG_VALUES:
-            ctor[p.name] = R.REQUIRED_ARG_VALUES[p.name]
-    ctor.update(R.PROBE_CTOR.get(name, R.PROBE_CTOR.get(cls.__name__, {})))
+        if p.default is inspect.Parameter.empty and p.name in plan.REQUIRED_ARG_VALUES:
+            ctor[p.name] = plan.REQUIRED_ARG_VALUES[p.name]
+    ctor.update(plan.PROBE_CTOR.get(name, plan.PROBE_CTOR.get(cls.__name__, {})))
     ctor.update(extra or {})
     return ctor
 
@@ -505,10 +506,10 @@ def observe(name: str, cls, ctor: dict, kind: str, call_kwargs=None, masked=(Tru
 
 # ------------------------------------------------------------------- study
 def default_input_kind(name: str, canon: str, category: str | None = None) -> str:
-    if name in R.PROBE_INPUT:
-        return R.PROBE_INPUT[name]
-    if canon in R.PROBE_INPUT:
-        return R.PROBE_INPUT[canon]
+    if name in plan.PROBE_INPUT:
+        return plan.PROBE_INPUT[name]
+    if canon in plan.PROBE_INPUT:
+        return plan.PROBE_INPUT[canon]
     if "2D" in canon or category == "image_augmentation":
         return "img"
     if "3D" in canon:
@@ -530,17 +531,15 @@ def _json_ctor(ctor: dict) -> dict:
 
 def study(name: str, cls, run_experiments: bool = True) -> dict:
     """Static facts + observations for one layer class."""
-    from graphmask.catalog.generate import _category
-
     canon = cls.__name__
     facts = static_facts(name, cls)
     result: dict[str, Any] = {"static": facts, "probes": []}
-    if not run_experiments or name in R.SKIP_EXPERIMENT or canon in R.SKIP_EXPERIMENT:
+    if not run_experiments or name in plan.SKIP_EXPERIMENT or canon in plan.SKIP_EXPERIMENT:
         return result
-    kind = default_input_kind(name, canon, _category(name, cls))
+    kind = default_input_kind(name, canon, categories.category(name, cls))
     if kind in ("skip", "cell"):
         return result
-    variants = [{}] + list(R.VARIANTS.get(name, R.VARIANTS.get(canon, [])))
+    variants = [{}] + list(plan.VARIANTS.get(name, plan.VARIANTS.get(canon, [])))
     for var in variants:
         ctor = probe_ctor(name, cls, var.get("ctor"))
         ik = var.get("input", kind)
@@ -565,7 +564,7 @@ MISMATCHES: list[str] = []
 
 def verify_input_counts(name: str, cls, mn: int, mx: int | None, mode: str) -> list[str]:
     """Call with n tensors around [mn, mx]; success must match the range."""
-    if mode == "single" or name in R.SKIP_EXPERIMENT or cls.__name__ in R.SKIP_EXPERIMENT:
+    if mode == "single" or name in plan.SKIP_EXPERIMENT or cls.__name__ in plan.SKIP_EXPERIMENT:
         return []
     problems = []
     top = (mx if mx is not None else 3) + 1

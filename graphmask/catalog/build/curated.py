@@ -1,12 +1,12 @@
-"""Hand-curated Keras layer knowledge that cannot be read off the classes.
+"""Hand-curated Keras layer facts that cannot be read off the classes.
 
-Used only by ``generate.py`` (which imports Keras); plain data, no Keras
-import here.  Everything that *can* be inferred from Keras itself
-(supports_masking of an instance, compute_mask overridden, ``mask`` in the
-call signature, experiments) is inferred in ``generate.py``; the rules here
-cover what depends on constructor/call args or on the inputs' structure.
-Every curated rule is cross-checked by experiments in ``generate.py``
-(``PROBES`` below) and in ``tests/test_catalog.py``.
+Tensor-input counts (``INPUTS``), mask rules (``CURATED``) and run-time facts
+(``RUNTIME_FACTS``).  Plain data, no Keras import here.  Everything that *can*
+be inferred from Keras itself (supports_masking of an instance, compute_mask
+overridden, ``mask`` in the call signature, experiments) is inferred by the
+generator; the rules here cover what depends on constructor/call args or on
+the inputs' structure.  Every curated rule is cross-checked by experiments
+(``probe_plan.py`` says which) in ``judge.py`` and in ``tests/test_catalog.py``.
 
 Findings are documented in ``docs/keras-mask-facts.md``.
 """
@@ -14,52 +14,10 @@ Findings are documented in ``docs/keras-mask-facts.md``.
 from __future__ import annotations
 
 # --------------------------------------------------------------------------
-# Category by class name (anything not here is derived from the module path).
-CATEGORY_BY_NAME: dict[str, str] = {
-    "Embedding": "embedding",
-    "ReversibleEmbedding": "embedding",
-    "Masking": "masking",
-    "Bidirectional": "wrapper",
-    "TimeDistributed": "wrapper",
-    "Wrapper": "wrapper",
-    "SpectralNormalization": "wrapper",
-    "GRUCell": "rnn_cell",
-    "LSTMCell": "rnn_cell",
-    "SimpleRNNCell": "rnn_cell",
-    "StackedRNNCells": "rnn_cell",
-    "Layer": "other",
-    "InputLayer": "core",
-    "FlaxLayer": "other",
-    "JaxLayer": "other",
-    "TFSMLayer": "other",
-    "TorchModuleWrapper": "other",
-    "Pipeline": "preprocessing",
-}
-
-# Module path prefix (relative to keras.src.layers) -> category.
-CATEGORY_BY_MODULE: list[tuple[str, str]] = [
-    ("activations.", "activation"),
-    ("attention.", "attention"),
-    ("convolutional.", "conv"),
-    ("core.", "core"),
-    ("merging.", "merge"),
-    ("normalization.", "normalization"),
-    ("pooling.", "pooling"),
-    ("preprocessing.image_preprocessing.", "image_augmentation"),
-    ("preprocessing.", "preprocessing"),
-    ("regularization.", "regularization"),
-    ("reshaping.", "reshaping"),
-    ("rnn.", "rnn"),
-]
-
-# Base classes that are not usable as-is in a graph.
-ABSTRACT: frozenset[str] = frozenset({"Layer", "Wrapper"})
-
-# --------------------------------------------------------------------------
 # Positional tensor inputs: name -> (min_inputs, max_inputs, input_mode)
 #   input_mode "single": one tensor; "list": one positional list of tensors;
 #   "args": separate tensor arguments (query, value, key=None).
-# Verified in generate.py (calling with the min/max and min-1/max+1 counts).
+# Verified by probe.verify_input_counts (calling with the min/max and min-1/max+1 counts).
 INPUTS: dict[str, tuple[int, int | None, str]] = {
     "Add": (1, None, "list"),
     "Average": (1, None, "list"),
@@ -77,56 +35,7 @@ INPUTS: dict[str, tuple[int, int | None, str]] = {
 }
 
 # --------------------------------------------------------------------------
-# Layers where masks are meaningful even though their category is an
-# image/preprocessing one, and vice versa.
-MEANINGFUL_CATEGORIES: frozenset[str] = frozenset(
-    {
-        "core",
-        "embedding",
-        "masking",
-        "rnn",
-        "wrapper",
-        "merge",
-        "attention",
-        "normalization",
-        "regularization",
-        "activation",
-    }
-)
-# conv/pooling/reshaping: meaningful only for the 1-D (sequence) variants.
-SEQUENCE_LAYERS_IN_SPATIAL_CATEGORIES: frozenset[str] = frozenset(
-    {
-        "Conv1D",
-        "Conv1DTranspose",
-        "DepthwiseConv1D",
-        "SeparableConv1D",
-        "AveragePooling1D",
-        "MaxPooling1D",
-        "GlobalAveragePooling1D",
-        "GlobalMaxPooling1D",
-        "AdaptiveAveragePooling1D",
-        "AdaptiveMaxPooling1D",
-        "Cropping1D",
-        "UpSampling1D",
-        "ZeroPadding1D",
-        "Flatten",
-        "Reshape",
-        "Permute",
-        "RepeatVector",
-        "TextVectorization",
-        "StringLookup",
-        "IntegerLookup",
-        "Hashing",
-        "Normalization",
-        "Rescaling",
-    }
-)
-NOT_MEANINGFUL: frozenset[str] = frozenset(
-    {"Layer", "InputLayer", "Wrapper", "SpectralNormalization", "ConvLSTM2D", "ConvLSTM3D", "MelSpectrogram", "STFTSpectrogram", "HashedCrossing", "CategoryEncoding", "Discretization", "Pipeline"}
-)
-
-# --------------------------------------------------------------------------
-# Curated mask rules: merged over what generate.py infers.  Keys are MaskRule
+# Curated mask rules: merged over what the generator infers.  Keys are MaskRule
 # JSON fields (see graphmask/catalog/mask.py).
 def _rnn(n_states: int) -> dict:
     return {
@@ -413,219 +322,4 @@ RUNTIME_FACTS: dict[str, dict] = {
     "GaussianNoise": _RETURNS_INPUT,
     "GaussianDropout": _RETURNS_INPUT,
     "AlphaDropout": _RETURNS_INPUT,
-}
-
-# --------------------------------------------------------------------------
-# Experiment probes: how to build a layer and what to feed it.
-#   ctor: constructor kwargs (strings starting with "@" are built by
-#         generate.py: "@lstm3", "@lstmcell3", "@identity_fn" ...).
-#   input: "seq" float (2,5,4) masked; "ids" int (2,5) masked; "pair" list of
-#          two masked seqs; "qv" two separate masked seqs; "img" (2,5,4,3)
-#          masked on the first two axes; "vol" (2,4,4,4,3); "vec" (2,4) float
-#          with a (2,) mask.
-# Probe values for required args by argument name:
-REQUIRED_ARG_VALUES: dict[str, object] = {
-    "units": 3,
-    "filters": 3,
-    "kernel_size": 2,
-    "input_dim": 10,
-    "output_dim": 3,
-    "output_size": 2,
-    "rate": 0.5,
-    "stddev": 0.1,
-    "pool_size": 2,
-    "activation": "relu",
-    "axes": -1,
-    "num_heads": 2,
-    "key_dim": 2,
-    "head_dim": 2,
-    "num_query_heads": 2,
-    "num_key_value_heads": 1,
-    "n": 2,
-    "num_bins": 4,
-    "height": 2,
-    "width": 2,
-    "factor": 0.1,
-    "height_factor": 0.1,
-    "width_factor": 0.1,
-    "scale": 1.0,
-    "max_number": 2,
-    "layer": "@lstm3",
-    "cell": "@lstmcell3",
-    "cells": "@lstmcells",
-    "function": "@identity_fn",
-}
-
-PROBE_CTOR: dict[str, dict] = {
-    "Reshape": {"target_shape": [20]},
-    "Permute": {"dims": [2, 1]},
-    "EinsumDense": {"equation": "abc,cd->abd", "output_shape": [None, 3]},
-    "TimeDistributed": {"layer": "@dense3"},
-    "SpectralNormalization": {"layer": "@dense3"},
-    "Wrapper": {"layer": "@dense3"},
-    "Dot": {"axes": [2, 2]},
-    "Pipeline": {"layers": "@pipeline_layers"},
-    "GroupNormalization": {"groups": 2},
-    "CategoryEncoding": {"num_tokens": 10},
-    "Discretization": {"bin_boundaries": [0.0, 1.0]},
-    "RandomPosterization": {"factor": [1, 8], "value_range": [0, 255]},
-    "IntegerLookup": {"vocabulary": [1, 2, 3]},
-    "StringLookup": {"vocabulary": ["a", "b"]},
-    "TextVectorization": {"vocabulary": ["a", "b"]},
-}
-
-# Input kind per layer (default "seq").
-PROBE_INPUT: dict[str, str] = {
-    "Embedding": "ids",
-    "ReversibleEmbedding": "ids",
-    "Add": "pair",
-    "Subtract": "pair",
-    "Average": "pair",
-    "Maximum": "pair",
-    "Minimum": "pair",
-    "Multiply": "pair",
-    "Concatenate": "pair",
-    "Dot": "pair",
-    "Attention": "pair",
-    "AdditiveAttention": "pair",
-    "MultiHeadAttention": "qv",
-    "GroupQueryAttention": "qv",
-    "HashedCrossing": "pair_ids",
-    "StringLookup": "strs",
-    "TextVectorization": "strs",
-    "Hashing": "ids",
-    "IntegerLookup": "ids",
-    "CategoryEncoding": "ids",
-    "Discretization": "seq",
-    "RNN": "seq",
-    "RepeatVector": "vec",
-    "LSTMCell": "cell",
-    "GRUCell": "cell",
-    "SimpleRNNCell": "cell",
-    "StackedRNNCells": "cell",
-    "ConvLSTM1D": "img",
-    "ConvLSTM2D": "vol",
-    "ConvLSTM3D": "skip",
-}
-
-# Layers not worth (or impossible) to instantiate in the generator.
-SKIP_EXPERIMENT: frozenset[str] = frozenset(
-    {
-        "FlaxLayer",
-        "JaxLayer",
-        "TFSMLayer",
-        "TorchModuleWrapper",
-        "InputLayer",
-        "Layer",  # abstract: call() not implemented
-        "Wrapper",  # abstract
-        "MelSpectrogram",  # audio (batch, samples) input
-        "HashedCrossing",  # needs scalar/rank-1 features
-        "TextVectorization",  # rank-1 string input
-    }
-)
-
-# --------------------------------------------------------------------------
-# Extra experiment variants per layer (the default probe -- required args
-# only, PROBE_INPUT input, both inputs masked -- always runs).
-#   ctor: extra constructor kwargs; call: call kwargs; input: input kind;
-#   masked: which inputs carry a mask.
-_LSTM_RS = {"@layer": "LSTM", "args": {"units": 3, "return_sequences": True}}
-_LSTM_ST = {"@layer": "LSTM", "args": {"units": 3, "return_state": True}}
-_LSTM_RS_ST = {
-    "@layer": "LSTM",
-    "args": {"units": 3, "return_sequences": True, "return_state": True},
-}
-_GRU_RS_ST = {
-    "@layer": "GRU",
-    "args": {"units": 3, "return_sequences": True, "return_state": True},
-}
-
-
-def _rnn_variants() -> list[dict]:
-    return [
-        {"ctor": {"return_sequences": True}},
-        {"ctor": {"return_state": True}},
-        {"ctor": {"return_sequences": True, "return_state": True}},
-        {"ctor": {"return_sequences": True}, "masked": [False]},
-    ]
-
-
-VARIANTS: dict[str, list[dict]] = {
-    "Embedding": [
-        {"ctor": {"mask_zero": True}},
-        {"ctor": {"mask_zero": True}, "masked": [False]},
-    ],
-    "ReversibleEmbedding": [
-        {"ctor": {"mask_zero": True}},
-    ],
-    "Masking": [
-        {"masked": [False]},
-        {"input": "vec", "masked": [False]},
-        {"ctor": {"mask_value": 1.0}, "masked": [False]},
-    ],
-    "LSTM": _rnn_variants(),
-    "GRU": _rnn_variants(),
-    "SimpleRNN": _rnn_variants(),
-    "RNN": [{"ctor": {"return_sequences": True}}, {"ctor": {"return_state": True}}],
-    "Bidirectional": [
-        {"ctor": {"layer": _LSTM_RS}},
-        {"ctor": {"layer": _LSTM_RS, "merge_mode": None}},
-        {"ctor": {"merge_mode": None}},
-        {"ctor": {"layer": _LSTM_ST}},
-        {"ctor": {"layer": _LSTM_RS_ST}},
-        {"ctor": {"layer": _GRU_RS_ST}},
-        {"ctor": {"layer": _LSTM_RS_ST, "merge_mode": None}},
-        {"ctor": {"layer": _LSTM_RS}, "masked": [False]},
-    ],
-    "TimeDistributed": [
-        {"ctor": {"layer": {"@layer": "Dense", "args": {"units": 2}}}, "masked": [False]},
-        {"ctor": {"layer": {"@layer": "Softmax", "args": {}}}, "expect_error": True},
-        {"ctor": {"layer": {"@layer": "LSTM", "args": {"units": 2}}}, "input": "img", "expect_error": True},
-        {"ctor": {"layer": {"@layer": "LSTM", "args": {"units": 2}}}, "input": "img", "masked": [False]},
-    ],
-    "Attention": [
-        {"call": {"return_attention_scores": True}},
-        {"call": {"use_causal_mask": True}},
-        {"masked": [False, True]},
-        {"masked": [True, False]},
-        {"input": "triple", "masked": [True, True, True]},
-    ],
-    "AdditiveAttention": [
-        {"call": {"return_attention_scores": True}},
-        {"masked": [False, True]},
-    ],
-    "MultiHeadAttention": [
-        {"call": {"return_attention_scores": True}},
-        {"call": {"use_causal_mask": True}},
-        {"call": {"use_causal_mask": True}, "masked": [False, False]},
-        {"masked": [False, True]},
-        {"masked": [True, False]},
-    ],
-    "GroupQueryAttention": [
-        {"call": {"return_attention_scores": True}},
-        {"masked": [False, True]},
-    ],
-    "Add": [{"masked": [True, False]}, {"masked": [False, True]}, {"input": "triple", "masked": [True, True, True]}],
-    "Subtract": [{"masked": [True, False]}, {"masked": [False, True]}],
-    "Multiply": [{"masked": [True, False]}, {"masked": [False, True]}],
-    "Average": [{"masked": [True, False]}],
-    "Maximum": [{"masked": [True, False]}, {"masked": [False, True]}],
-    "Minimum": [{"masked": [True, False]}],
-    "Concatenate": [
-        {"masked": [True, False]},
-        {"masked": [False, True]},
-        {"masked": [False, False]},
-        {"ctor": {"axis": 1}, "input": "pair_t3"},
-        {"ctor": {"axis": 1}, "input": "pair_t3", "masked": [True, False]},
-        {"ctor": {"axis": 1}, "input": "pair_t3", "masked": [False, True]},
-    ],
-    "Dot": [{"masked": [True, False]}],
-    "Lambda": [
-        {"ctor": {"mask": "@lambda_mask_same"}},
-    ],
-    "Dense": [{"input": "vec"}],
-    "Softmax": [{"input": "mat"}, {"input": "vec"}, {"input": "mat", "ctor": {"axis": 1}}],
-    "BatchNormalization": [{"call": {"training": True}}, {"input": "vec"}],
-    "GlobalAveragePooling1D": [{"ctor": {"keepdims": True}}],
-    "Activation": [{"ctor": {"activation": "softmax"}}],
 }

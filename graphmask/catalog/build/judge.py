@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from graphmask.catalog import MaskRule, mask_rules as R
-from graphmask.catalog.probe import INPUT_KINDS, MISMATCHES, ProbeError, static_facts
+from graphmask.catalog import MaskRule
+from graphmask.catalog.build import curated
+from graphmask.catalog.build.probe import INPUT_KINDS, MISMATCHES, ProbeError, static_facts
 
 
 def predict_mask(kind: str, vals: list, masks: list, layer_args: dict, call_kwargs: dict):
@@ -149,7 +150,7 @@ def _inner_rule(ctor: dict) -> tuple[dict, MaskRule | None]:
         return {}, None
     inner_cls = getattr(keras.layers, inner_name)
     args = {**_defaults(inner_cls), **inner_args}
-    cur = R.CURATED.get(inner_name)
+    cur = curated.CURATED.get(inner_name)
     if cur:
         return args, MaskRule.from_json(cur)
     f = static_facts(inner_name, inner_cls)
@@ -309,13 +310,13 @@ def _consumes_observed(probes: list[dict]) -> bool | None:
 def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     """Build the JSON mask rule for a layer from curated data + study."""
     facts = st["static"]
-    curated = R.CURATED.get(name) or R.CURATED.get(cls.__name__)
+    curated_rule = curated.CURATED.get(name) or curated.CURATED.get(cls.__name__)
     probes = st["probes"]
     good = [r for r in probes if "error" not in r["obs"]]
     default = good[0] if good and good[0] is probes[0] else None
     consumed = _consumes_observed(probes)
-    if curated is not None:
-        rule = dict(curated)
+    if curated_rule is not None:
+        rule = dict(curated_rule)
         source = "curated"
     else:
         sm = bool(facts.get("supports_masking", False))
@@ -347,7 +348,7 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     rule["source"] = source
     if "n_states" in facts and "n_states" not in rule:
         rule["n_states"] = facts["n_states"]
-    rule_facts = {**(R.RUNTIME_FACTS.get(name) or R.RUNTIME_FACTS.get(cls.__name__, {})),
+    rule_facts = {**(curated.RUNTIME_FACTS.get(name) or curated.RUNTIME_FACTS.get(cls.__name__, {})),
                   **dict(rule.get("facts", {}))}
     rule_facts.update(
         {
