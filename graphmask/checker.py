@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, TypeVar
 
-from graphmask.analysis.mask_checks import check_masks
+from graphmask import codes
+from graphmask.analysis.rules import check_masks
 from graphmask.analysis.structure import check_structure
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph, build_graph
@@ -110,6 +111,6 @@ def apply_suppressions(graph: SpecGraph, diagnostics: list[Diagnostic]) -> list[
         for i, code in enumerate(node.layer.ignore):
             if (node.id, code) not in used:
                 kept.append(graph.diagnostic(
-                    "GM901", f"`ignore: {code}` on `{node.id}` suppresses nothing", node.where + ("ignore", i),
+                    codes.GM901, f"`ignore: {code}` on `{node.id}` suppresses nothing", node.where + ("ignore", i),
                     node=node.id))
     return kept

@@ -35,6 +35,9 @@ class Rule:
     bad_example: str = ""
     good_example: str = ""
 
+    def __str__(self) -> str:
+        return self.code
+
 
 def _load_rules() -> dict[str, Rule]:
     # Rule texts are data: graphmask/rules.yaml (libyaml reads it in a few ms).
@@ -61,7 +64,7 @@ class Diagnostic:
     ``path`` is the route a mask took (node ids), for mask findings.
     """
 
-    code: str
+    code: str  # a ``graphmask.codes`` constant (a ``Rule``) is accepted and stored as its code
     message: str
     file: str = "<string>"
     line: int = 0
@@ -72,6 +75,8 @@ class Diagnostic:
     path: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.code, Rule):
+            object.__setattr__(self, "code", self.code.code)
         rule = RULES[self.code]
         if self.severity is None:
             object.__setattr__(self, "severity", rule.severity)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from graphmask.analysis.masks import MaskFlow, infer_masks
+from graphmask.analysis.flow import MaskFlow
+from graphmask.analysis.masks import infer_masks
 from graphmask.checker import check_path, check_spec
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.spec import Spec

@@ -13,6 +13,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphmask import codes
 from graphmask.diagnostics import Diagnostic
 from graphmask.spec.loader import did_you_mean
 from graphmask.spec.models import InputSpec, LayerSpec, Spec, parse_ref
@@ -128,7 +129,7 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
         if layer.id in first_seen:
             first = g.position(first_seen[layer.id])
             diagnostics.append(g.diagnostic(
-                "GM106", f"duplicate id `{layer.id}` (first defined at line {first.line})",
+                codes.GM106, f"duplicate id `{layer.id}` (first defined at line {first.line})",
                 where + ("id",), node=layer.id))
             continue
         first_seen[layer.id] = where + ("id",)
@@ -137,7 +138,7 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
         if not refs:
             if previous is None:
                 diagnostics.append(g.diagnostic(
-                    "GM105",
+                    codes.GM105,
                     f"layer `{layer.id}` has no `inputs` and there is no single previous node to take "
                     f"its input from (the spec has {len(spec.inputs)} inputs); name its inputs",
                     where + ("id",), node=layer.id))
@@ -154,7 +155,7 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
             if target not in g.nodes:
                 if target not in known:
                     diagnostics.append(g.diagnostic(
-                        "GM105", f"`{node.id}` refers to undefined node `{target}`{did_you_mean(target, set(g.nodes))}",
+                        codes.GM105, f"`{node.id}` refers to undefined node `{target}`{did_you_mean(target, set(g.nodes))}",
                         ref_where, node=node.id))
                 continue
             node.bindings.append(Binding(slot, target, index, ref_where))
@@ -173,7 +174,7 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
         if target not in g.nodes:
             if target not in known:
                 diagnostics.append(g.diagnostic(
-                    "GM105", f"output `{name}` refers to undefined node `{target}`{did_you_mean(target, set(g.nodes))}",
+                    codes.GM105, f"output `{name}` refers to undefined node `{target}`{did_you_mean(target, set(g.nodes))}",
                     where))
             continue
         g.outputs.append((name, Binding(name, target, index, where)))
@@ -193,12 +194,12 @@ def _resolve_shares(g: SpecGraph, diagnostics: list[Diagnostic]) -> None:
             if node.layer.share not in g.spec.invalid_ids:
                 what = "an input" if target is not None else "undefined"
                 diagnostics.append(g.diagnostic(
-                    "GM105", f"`{node.id}` shares the layer of `{node.layer.share}`, which is {what}",
+                    codes.GM105, f"`{node.id}` shares the layer of `{node.layer.share}`, which is {what}",
                     where, node=node.id))
             continue
         if target.layer.share is not None:
             diagnostics.append(g.diagnostic(
-                "GM105", f"`{node.id}` shares `{target.id}`, which is itself a `share` node; "
+                codes.GM105, f"`{node.id}` shares `{target.id}`, which is itself a `share` node; "
                 f"share `{target.layer.share}` directly", where, node=node.id))
             continue
         node.shares = target.id
@@ -219,5 +220,5 @@ def _cycles(g: SpecGraph) -> list[Diagnostic]:
         cycle = nx.find_cycle(g.graph.subgraph(members), source=members[0])
         route = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
         first = g.nodes[members[0]]
-        diagnostics.append(g.diagnostic("GM107", f"cycle in the graph: {route}", first.where + ("id",), node=first.id))
+        diagnostics.append(g.diagnostic(codes.GM107, f"cycle in the graph: {route}", first.where + ("id",), node=first.id))
     return diagnostics

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import graphmask
-from graphmask.analysis.cudnn_rules import cudnn_blockers, cudnn_eligible
+from graphmask.catalog import load_catalog
 
 SPECS = Path(__file__).parent / "data" / "specs"
 
@@ -22,16 +22,23 @@ VARIANTS = {  # argument -> values to try (the first is the default)
     "recurrent_dropout": [0.0, 0.2],
     "unroll": [False, True],
     "use_bias": [True, False],
-    "use_cudnn": ["auto", False],
+    # Keras tests `use_cudnn in ("auto", True)`, so 1 counts as True; `recurrent_dropout`
+    # and `unroll` by truthiness, `use_bias` too.
+    "use_cudnn": ["auto", False, True, 1, 0],
 }
 
 
+def _cudnn(layer_type: str):
+    return load_catalog()[layer_type].cudnn
+
+
 def test_rules_name_the_blocking_argument():
-    assert cudnn_blockers("LSTM", {}) == [] and cudnn_eligible("GRU", {"units": 3})
-    [blocker] = cudnn_blockers("GRU", {"reset_after": False})
+    assert _cudnn("LSTM").blockers({}) == [] and _cudnn("GRU").eligible({"units": 3})
+    [blocker] = _cudnn("GRU").blockers({"reset_after": False})
     assert blocker.arg == "reset_after" and "reset_after=False" in str(blocker)
-    assert cudnn_blockers("Dense", {}) is None
-    assert not cudnn_eligible("LSTM", {"use_cudnn": 1})  # `1` is not `True`
+    assert load_catalog()["Dense"].cudnn is None
+    assert _cudnn("LSTM").eligible({"use_cudnn": 1})  # Keras: `1 in ("auto", True)`
+    assert not _cudnn("LSTM").eligible({"use_cudnn": 0})
 
 
 @pytest.mark.keras
@@ -44,9 +51,10 @@ def test_rules_agree_with_keras(keras, layer_type):
     # every argument alone, and a few combinations
     cases = [{}] + [{n: v} for n in names for v in variants[n][1:]]
     cases += [dict(zip(names[:3], values)) for values in itertools.product(*(variants[n] for n in names[:3]))]
+    cases += [{"use_cudnn": on, "activation": "relu"} for on in (True, 1)]  # forced on, yet blocked
     for args in cases:
         layer = getattr(keras.layers, layer_type)(3, **args)
-        assert cudnn_eligible(layer_type, args) == keras_says_eligible(layer), args
+        assert _cudnn(layer_type).eligible(args) == keras_says_eligible(layer), args
 
 
 @pytest.mark.keras

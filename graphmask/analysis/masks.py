@@ -21,7 +21,7 @@ reports the running model (``MaskFlow.symbolic`` keeps the symbolic walk):
 * some masks exist only at run time (catalog kinds whose
   ``symbolic_output_masks`` differ, e.g. attention scores);
 * a layer whose ``mask=`` argument Keras bound when the model was built
-  (``keras_schedule.mask_is_bound``) gets that symbolic mask, recomputed;
+  (``built_graph.mask_is_bound``) gets that symbolic mask, recomputed;
   every other layer reads the masks off the tensor objects when it runs;
 * a layer may remove the masks of the tensors it is given (catalog fact
   ``clears_input_masks``), and a layer may return its input tensor object
@@ -32,149 +32,18 @@ reports the running model (``MaskFlow.symbolic`` keeps the symbolic walk):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, Mapping
 
-from graphmask.analysis.keras_schedule import (
-    build_keras_graph,
-    execution_order,
-    mask_is_bound,
-    parameters,
-    symbolic_kinds,
-)
+from graphmask.analysis.built_graph import build_keras_graph, mask_is_bound, parameters, symbolic_kinds
+from graphmask.analysis.flow import OPAQUE, ROLES, Mask, MaskFlow, NodeFlow, TensorState, state_of
+from graphmask.analysis.keras_schedule import execution_order
 from graphmask.analysis.layers import layer_info, resolve_mask, wrapped_layer
-from graphmask.analysis.shapes import Shape, infer_output_shapes, rule_for
+from graphmask.catalog.shapes import Shape
 from graphmask.catalog import LayerInfo, ResolvedMask, matches
 from graphmask.graph import Binding, Node, SpecGraph
 
-ROLES = ("generator", "propagator", "consumer", "modifier", "destroyer", "unsupported")
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class Mask:
-    """A Keras mask attached to a tensor.
-
-    The route is kept as a link to the mask this one came from plus the last
-    node(s): copying the whole route at every layer made a chain of n layers
-    cost O(n^2) time and memory (100,000 layers did not fit in memory).
-    ``path`` rebuilds the route when a message or ``explain`` needs it.
-    """
-
-    generators: frozenset[str]  # nodes whose generated masks this one derives from
-    tail: tuple[str, ...]  # the end of the route from the (first) generator to this tensor
-    rank: int | None  # rank of the mask tensor, batch axis included
-    parent: Mask | None = None  # the mask whose route this one continues
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        """Route from the (first) generator to this tensor."""
-        parts, mask = [], self
-        while mask is not None:
-            parts.append(mask.tail)
-            mask = mask.parent
-        return tuple(node for part in reversed(parts) for node in part)
-
-    @property
-    def axes(self) -> str | None:
-        """Which axes of the data the mask covers: ``batch, time`` normally."""
-        if self.rank is None:
-            return None
-        names = ["batch", "time"] + [f"axis{i}" for i in range(2, self.rank)]
-        return ", ".join(names[: self.rank])
-
-    def through(self, node_id: str) -> Mask:
-        return Mask(self.generators, (node_id,), self.rank, self)
-
-    def _key(self) -> tuple:
-        return self.generators, self.path, self.rank
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mask) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"Mask(generators={set(self.generators)!r}, path={self.path!r}, rank={self.rank!r})"
-
-
-@dataclass(frozen=True)
-class TensorState:
-    """What the analysis knows about one tensor."""
-
-    mask: Mask | None = None
-    shape: Shape = None  # batch axis included; None = unknown
-    opaque: bool = False  # produced by a node we could not analyse: assume nothing
-    int_ids: bool = False  # integer token ids (an int input, passed through unchanged)
-    from_embedding: bool = False  # embedded vectors (Embedding output, unchanged since)
-    padded: frozenset[str] = frozenset()  # padded inputs whose time axis this tensor still has
-
-    @property
-    def rank(self) -> int | None:
-        return len(self.shape) if self.shape is not None else None
-
-    @property
-    def time_length(self) -> int | None:
-        return self.shape[1] if self.shape is not None and len(self.shape) >= 3 else None
-
-
-@dataclass
-class NodeFlow:
-    """The mask facts of one node, as ``graphmask explain`` shows them."""
-
-    id: str
-    type: str | None
-    inputs: list[TensorState] = field(default_factory=list)
-    outputs: list[TensorState] = field(default_factory=list)
-    roles: list[str] = field(default_factory=list)
-    first_arg: list[int] = field(default_factory=list)  # indices into inputs that form the first call argument
-    resolved: ResolvedMask | None = None
-    info: LayerInfo | None = None
-    inner_args: dict[str, Any] | None = None
-
-    @property
-    def mask_in(self) -> list[bool]:
-        return [t.mask is not None for t in self.inputs]
-
-    @property
-    def mask_out(self) -> bool | list[bool]:
-        flags = [t.mask is not None for t in self.outputs]
-        return flags[0] if len(flags) == 1 else flags
-
-    @property
-    def received(self) -> list[Mask]:
-        """Masks Keras hands this node as its "previous mask" (first argument)."""
-        return [self.inputs[i].mask for i in self.first_arg if self.inputs[i].mask is not None]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": self.type,
-            "mask_in": self.mask_in,
-            "mask_out": self.mask_out,
-            "roles": list(self.roles),
-            "mask_axes": [t.mask.axes if t.mask else None for t in self.outputs],
-            "rank": [t.rank for t in self.outputs],
-            "time_length": [t.time_length for t in self.outputs],
-            "paths": [list(t.mask.path) if t.mask else None for t in self.outputs],
-        }
-
-
-@dataclass
-class MaskFlow:
-    graph: SpecGraph
-    nodes: dict[str, NodeFlow]  # in spec order; masks of the running model
-    symbolic: dict[str, NodeFlow] | None = None  # the symbolic graph's, where it differs
-    execution_order: list[str] | None = None  # Keras' call order, where it mattered
-
-    def output_state(self, binding: Binding) -> TensorState:
-        outputs = self.nodes[binding.node].outputs
-        index = binding.index or 0
-        return outputs[index] if index < len(outputs) else TensorState(opaque=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.graph.spec.name, "nodes": [n.to_dict() for n in self.nodes.values()]}
-
+__all__ = ["infer_masks"]
 
 # Layers whose output is the input's values, unchanged in kind (ids stay ids).
 _VALUE_PRESERVING = frozenset({"masking", "regularization", "reshaping"})
@@ -254,10 +123,10 @@ class _Runtime:
         bound = mask_is_bound(node, info, self.symbolic)
         states = []
         for binding in node.bindings:
-            state = _state_of(self.flows, binding)
+            state = state_of(self.flows, binding)
             now = None if self._object(binding) in self.cleared else state.mask
             if bound:  # a None bound mask is filled in from the tensor when the model runs
-                now = _state_of(self.symbolic, binding).mask or now
+                now = state_of(self.symbolic, binding).mask or now
             # the same object when nothing changed, so _layer_flow can see the node is unaffected
             states.append(state if now is state.mask else replace(state, mask=now))
         return states
@@ -269,7 +138,7 @@ class _Runtime:
             return
         facts = info.mask.facts
         returns = facts.get("returns_input")
-        if returns and flow.first_arg and len(flow.outputs) == 1 and _holds(returns, info.effective_args(node.args)):
+        if returns and flow.first_arg and len(flow.outputs) == 1 and _holds(returns, flow.args):
             self.objects[(node.id, 0)] = self._object(node.bindings[flow.first_arg[0]])
         clears = facts.get("clears_input_masks") or ()
         for binding, param in zip(node.bindings, parameters(node, info)):
@@ -277,7 +146,7 @@ class _Runtime:
                 self.cleared.add(self._object(binding))
 
 
-def _holds(condition: Any, args: dict[str, Any]) -> bool:
+def _holds(condition: Any, args: Mapping[str, Any]) -> bool:
     """``True``, or a mapping arg -> expected value (``catalog.matches``)."""
     if condition is True:
         return True
@@ -291,18 +160,16 @@ def _input_flow(node: Node) -> NodeFlow:
         int_ids=spec.dtype.startswith(("int", "uint")),
         padded=frozenset({node.id}) if spec.pad_value is not None else frozenset(),
     )
-    return NodeFlow(node.id, "Input", outputs=[state])
+    return NodeFlow(node, outputs=[state])
 
 
-def _inner(g: SpecGraph, info: LayerInfo, args: dict) -> tuple[LayerInfo | None, dict | None]:
+def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo | None, dict | None]:
+    """The wrapped layer's entry (None when unknown) and its args with defaults merged in."""
     wrapped = wrapped_layer(g.spec, info, args)
     if wrapped is None:
         return None, None
-    type_name, inner_info, user_args = wrapped
-    inner_args = dict(inner_info.effective_args(user_args)) if inner_info else dict(user_args)
-    if type_name:
-        inner_args["_type"] = inner_info.canonical if inner_info else type_name
-    return inner_info, inner_args
+    _, inner_info, user_args = wrapped
+    return inner_info, (inner_info.effective_args(user_args) if inner_info else dict(user_args))
 
 
 def _first_arg(node: Node, info: LayerInfo) -> list[int]:
@@ -319,28 +186,28 @@ def _first_arg(node: Node, info: LayerInfo) -> list[int]:
 
 
 def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
-    inputs = [_state_of(flows, b) for b in node.bindings]
-    flow = NodeFlow(node.id, node.layer_type, inputs=inputs)
+    inputs = [state_of(flows, b) for b in node.bindings]
+    flow = NodeFlow(node, inputs=inputs)
     info = layer_info(g.spec, node.layer_type)
     if info is None or any(t.opaque for t in inputs):
-        flow.outputs = [TensorState(opaque=True)]
+        flow.outputs = [OPAQUE]
         return flow
     static = runtime.symbolic.get(node.id) if runtime is not None else None
     if static is not None and static.resolved is not None:
         # What the layer is (its resolved rule, wrapped layer, first argument) depends only on
         # the spec; the runtime walk changes which masks it sees, so reuse the symbolic walk's.
-        resolved, inner_args = static.resolved, static.inner_args
-        flow.first_arg = list(static.first_arg)
+        resolved, inner_info, inner_args = static.resolved, static.inner, static.inner_args
+        flow.first_arg, flow.args = list(static.first_arg), static.args
     else:
         inner_info, inner_args = _inner(g, info, node.args)
         try:
             resolved = resolve_mask(info, node.args, node.call_kwargs,
                                     inner_args=inner_args, inner=inner_info)
         except (TypeError, ValueError, KeyError):
-            flow.outputs = [TensorState(opaque=True)]
+            flow.outputs = [OPAQUE]
             return flow
-        flow.first_arg = _first_arg(node, info)
-    flow.info, flow.resolved, flow.inner_args = info, resolved, inner_args
+        flow.first_arg, flow.args = _first_arg(node, info), info.effective_args(node.args)
+    flow.info, flow.resolved, flow.inner, flow.inner_args = info, resolved, inner_info, inner_args
     if runtime is not None:
         inputs = flow.inputs = runtime.seen(node, info)
         if static is not None and static.resolved is not None and _unchanged(static, inputs):
@@ -349,7 +216,7 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
             return static
     kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
 
-    shapes = _output_shapes(info, node, resolved, inputs, flow.first_arg, inner_args)
+    shapes = _output_shapes(flow, inputs)
     received = flow.received
     masks = [_output_mask(kind, node, flow, shapes[i]) if resolved.supports_masking else None
              for i, kind in enumerate(kinds)]
@@ -393,22 +260,15 @@ def _unchanged(static: NodeFlow, inputs: list[TensorState]) -> bool:
             and tuple(resolved.output_masks) == tuple(symbolic_kinds(resolved)))
 
 
-def _state_of(flows: dict[str, NodeFlow], binding: Binding) -> TensorState:
-    outputs = flows[binding.node].outputs
-    index = binding.index or 0
-    return outputs[index] if index < len(outputs) else TensorState(opaque=True)
-
-
-def _output_shapes(info: LayerInfo, node: Node, resolved: ResolvedMask, inputs: list[TensorState],
-                   first_arg: list[int], inner_args: dict | None) -> list[Shape]:
-    rule = rule_for(info.canonical, info.category)
+def _output_shapes(flow: NodeFlow, inputs: list[TensorState]) -> list[Shape]:
+    info, resolved = flow.info, flow.resolved
     if info.input_mode == "list":
-        ordered = [inputs[i].shape for i in first_arg]
+        ordered = [inputs[i].shape for i in flow.first_arg]
     else:  # separate tensor arguments: in call order (query, value, key), whatever the spec's order
         rank = {name: k for k, name in enumerate(info.call_args)}
-        params = parameters(node, info)
+        params = parameters(flow.node, info)
         ordered = [inputs[i].shape for i in sorted(range(len(inputs)), key=lambda i: rank.get(params[i], len(rank)))]
-    shapes = infer_output_shapes(rule, ordered, info.effective_args(node.args), inner_args, resolved.n_outputs)
+    shapes = info.shape.output_shapes(ordered, flow.args, flow.inner, flow.inner_args, resolved.n_outputs)
     return shapes if shapes is not None and len(shapes) == resolved.n_outputs else [None] * resolved.n_outputs
 
 

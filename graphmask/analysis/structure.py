@@ -12,15 +12,11 @@ from typing import Any, Iterator, Mapping
 import networkx as nx
 
 from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask, wrapped_layer
+from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
 from graphmask.spec.loader import did_you_mean
-
-# Call parameters that are not tensor inputs of the graph.
-_NON_INPUT_CALL_ARGS = frozenset({"mask", "training", "initial_state", "constants", "return_attention_scores",
-                                  "use_causal_mask", "attention_mask"})
-
 
 def check_structure(g: SpecGraph) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
@@ -42,7 +38,7 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
         yield _unknown_type(g, node.layer_type, node.where + ("type",), node.id)
         return
     if info.abstract:
-        yield g.diagnostic("GM103", f"`{info.name}` is an abstract base class, not a layer you can use directly",
+        yield g.diagnostic(codes.GM103, f"`{info.name}` is an abstract base class, not a layer you can use directly",
                            node.where + ("type",), node=node.id)
         return
     yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
@@ -53,7 +49,7 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
 def _unknown_type(g: SpecGraph, type_name: Any, where: tuple, node_id: str) -> Diagnostic:
     names = set(load_catalog().names()) | set(g.spec.custom_layers)
     return g.diagnostic(
-        "GM103",
+        codes.GM103,
         f"unknown layer type `{type_name}`{did_you_mean(str(type_name), names)}; "
         "use a class from keras.layers or declare it under `custom_layers:`",
         where, node=node_id)
@@ -64,23 +60,23 @@ def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: t
     for name, value in args.items():
         if name not in valid:
             yield g.diagnostic(
-                "GM104", f"`{info.name}` has no argument `{name}`{did_you_mean(name, valid)}",
+                codes.GM104, f"`{info.name}` has no argument `{name}`{did_you_mean(name, valid)}",
                 where + (name,), node=node_id, key=True)
             continue
         arg = info.args.get(name)
         if arg is not None and arg.via_kwargs:
             yield g.diagnostic(
-                "GM104", f"`{info.name}({name}=...)` is a legacy argument: Keras 3 only accepts it for backward "
+                codes.GM104, f"`{info.name}({name}=...)` is a legacy argument: Keras 3 only accepts it for backward "
                 "compatibility (it warns, and ignores or renames it); remove it",
                 where + (name,), node=node_id, key=True, severity=Severity.WARNING)
             continue
         problem = _value_problem(info, name, value)
         if problem:
-            yield g.diagnostic("GM104", f"`{info.name}({name}=...)`: {problem}", where + (name,), node=node_id)
+            yield g.diagnostic(codes.GM104, f"`{info.name}({name}=...)`: {problem}", where + (name,), node=node_id)
     for name, arg in info.args.items():
         # Inherited required args (RNN's `cell`) are filled in by the subclass.
         if arg.required and not arg.inherited and name not in args:
-            yield g.diagnostic("GM104", f"`{info.name}` needs the argument `{name}`",
+            yield g.diagnostic(codes.GM104, f"`{info.name}` needs the argument `{name}`",
                                where if args else where[:-1] + ("type",), node=node_id)
     for wrapped in _wrapped_args(info):
         if wrapped in args:
@@ -97,12 +93,12 @@ def _check_nested(g: SpecGraph, value: Any, where: tuple, node_id: str) -> Itera
     nested = nested_layer(value)
     if nested is None:
         if value is not None:
-            yield g.diagnostic("GM104", "a wrapped layer is written as a mapping `{type: ..., args: {...}}`",
+            yield g.diagnostic(codes.GM104, "a wrapped layer is written as a mapping `{type: ..., args: {...}}`",
                                where, node=node_id)
         return
     unknown = set(value) - {"type", "args"}
     for key in sorted(unknown, key=str):
-        yield g.diagnostic("GM102", f"unknown field `{key}` in a wrapped layer (takes `type` and `args`)",
+        yield g.diagnostic(codes.GM102, f"unknown field `{key}` in a wrapped layer (takes `type` and `args`)",
                            where + (key,), node=node_id, key=True)
     type_name, args = nested
     info = layer_info(g.spec, type_name)
@@ -142,7 +138,7 @@ def _input_count(node: Node, info: LayerInfo) -> tuple[int, list[str]]:
         keyword = binding.slot.split("[", 1)[0]
         if info.call_args and keyword not in info.call_args and info.category != "custom":
             unknown.append(keyword)
-        elif keyword not in _NON_INPUT_CALL_ARGS and not keyword.endswith("_mask"):
+        elif load_catalog().is_input_param(keyword):
             count += 1
     return count, unknown
 
@@ -152,7 +148,7 @@ def _check_inputs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnos
     where = node.where + ("inputs",)
     for keyword in unknown:
         takes = ", ".join(a for a in info.call_args if a not in ("training", "mask"))
-        yield g.diagnostic("GM109", f"`{info.name}` takes no input `{keyword}` (its call takes: {takes})",
+        yield g.diagnostic(codes.GM109, f"`{info.name}` takes no input `{keyword}` (its call takes: {takes})",
                            where + (keyword,), node=node.id, key=True)
     if unknown or not node.bindings:
         return
@@ -164,7 +160,7 @@ def _check_inputs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnos
     if count < low or (high is not None and count > high):
         expected = (f"{low}" if low == high else f"{low} to {high}" if high is not None else f"at least {low}")
         where = where if g.spec.source and g.spec.source.exists(where) else node.where + ("id",)
-        yield g.diagnostic("GM109", f"`{info.name}` takes {expected} input{'s' if high != 1 else ''}, "
+        yield g.diagnostic(codes.GM109, f"`{info.name}` takes {expected} input{'s' if high != 1 else ''}, "
                            f"`{node.id}` gives it {count}", where, node=node.id)
 
 
@@ -174,7 +170,7 @@ def _check_call_kwargs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Di
     for name in node.call_kwargs:
         if name not in info.call_args:
             takes = ", ".join(info.call_args)
-            yield g.diagnostic("GM104", f"`{info.name}.call` has no argument `{name}`"
+            yield g.diagnostic(codes.GM104, f"`{info.name}.call` has no argument `{name}`"
                                f"{did_you_mean(name, set(info.call_args))} (it takes: {takes})",
                                node.where + ("call", name), node=node.id, key=True)
 
@@ -208,11 +204,11 @@ def _check_output_indices(g: SpecGraph) -> Iterator[Diagnostic]:
             continue
         if binding.index is not None and binding.index >= n:
             yield g.diagnostic(
-                "GM105", f"`{binding.ref}`: `{binding.node}` has {n} output{'s' if n != 1 else ''} "
+                codes.GM105, f"`{binding.ref}`: `{binding.node}` has {n} output{'s' if n != 1 else ''} "
                 f"(indices 0..{n - 1})", binding.where, node=consumer)
         elif binding.index is None and n > 1:
             yield g.diagnostic(
-                "GM105", f"`{binding.node}` has {n} outputs; refer to one of them as "
+                codes.GM105, f"`{binding.node}` has {n} outputs; refer to one of them as "
                 f"`{binding.node}[0]` .. `{binding.node}[{n - 1}]`", binding.where, node=consumer)
 
 
@@ -227,5 +223,5 @@ def _check_unused(g: SpecGraph) -> Iterator[Diagnostic]:
         if node.id in needed:
             continue
         what = "input" if node.kind == "input" else "layer"
-        yield g.diagnostic("GM108", f"{what} `{node.id}` is not used by any output", node.where + (() if node.kind == "input" else ("id",)),
+        yield g.diagnostic(codes.GM108, f"{what} `{node.id}` is not used by any output", node.where + (() if node.kind == "input" else ("id",)),
                            node=node.id, key=node.kind == "input")

@@ -28,6 +28,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
+from graphmask.catalog.cudnn import CudnnRule
 from graphmask.catalog.mask import (
     DECLARATION_OUTPUT_KINDS,
     OUTPUT_KINDS,
@@ -36,10 +37,13 @@ from graphmask.catalog.mask import (
     _freeze,
     matches,
 )
+from graphmask.catalog.shapes import ShapeRule
 
 __all__ = [
     "ArgInfo",
     "Catalog",
+    "CudnnRule",
+    "ShapeRule",
     "LayerInfo",
     "MaskRule",
     "OUTPUT_KINDS",
@@ -111,6 +115,8 @@ class LayerInfo:
     call_defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     abstract: bool = False  # base classes (Layer, Wrapper, RNN needs a cell...)
     notes: str = ""
+    shape: ShapeRule = field(default_factory=ShapeRule)  # compute_output_shape, as a named rule
+    cudnn: CudnnRule | None = None  # when Keras may run it on the fused cuDNN kernel (LSTM, GRU)
 
     @classmethod
     def from_json(cls, name: str, d: Mapping[str, Any]) -> "LayerInfo":
@@ -131,6 +137,8 @@ class LayerInfo:
             call_defaults=_freeze(dict(d.get("call_defaults", {}))),
             abstract=bool(d.get("abstract", False)),
             notes=d.get("notes", ""),
+            shape=ShapeRule.from_json(d.get("shape")),
+            cudnn=CudnnRule.from_json(d.get("cudnn")),
         )
 
     def arg_default(self, name: str) -> object:
@@ -163,9 +171,10 @@ class LayerInfo:
 
         Defaults are merged in here.  For wrappers pass the wrapped layer's
         user args as ``inner_args`` and its LayerInfo (or resolved rule) as
-        ``inner``; for TimeDistributed the result's ``consumes`` is the inner
-        layer's (Keras passes the per-step mask to the inner call if it has a
-        ``mask`` parameter).
+        ``inner``.  A wrapper with the fact ``passes_step_mask_to_inner``
+        (TimeDistributed) hands the per-step mask to the wrapped layer's call
+        when that has a ``mask`` parameter, so whether it consumes, and the
+        mask constraint, are the wrapped layer's.
         """
         inner_eff: Mapping[str, Any] = inner_args or {}
         inner_rule: ResolvedMask | MaskRule | None = None
@@ -180,10 +189,9 @@ class LayerInfo:
             inner_eff,
             inner_rule,
         )
-        if self.canonical == "TimeDistributed" and isinstance(inner, LayerInfo):
-            # TimeDistributed passes mask[:, t] (shape (batch,)) to the inner
-            # call() when it has a `mask` parameter; the inner layer's
-            # constraint then applies to that per-step mask.
+        if self.mask.facts.get("passes_step_mask_to_inner") and isinstance(inner, LayerInfo):
+            # mask[:, t] (shape (batch,)) goes to the inner call(); the inner
+            # layer's constraint then applies to that per-step mask.
             ir = inner.mask_for(inner_args)
             has_mask = "mask" in inner.call_args
             rm = dataclasses.replace(
@@ -205,6 +213,8 @@ class Catalog:
         self.keras_version: str = data["keras_version"]
         self.format: int = int(data.get("format", 1))
         self.base_kwargs: frozenset[str] = frozenset(data.get("base_kwargs", ()))
+        # call parameters that are not tensor inputs of the graph (besides every `<arg>_mask`)
+        self.auxiliary_call_args: frozenset[str] = frozenset(data.get("auxiliary_call_args", ()))
         self.semantics: Mapping[str, Any] = _freeze(dict(data.get("semantics", {})))
         self._layers: dict[str, LayerInfo] = {
             name: LayerInfo.from_json(name, d) for name, d in data["layers"].items()
@@ -233,6 +243,10 @@ class Catalog:
 
     def by_category(self, category: str) -> list[LayerInfo]:
         return [i for i in self.layers() if i.category == category]
+
+    def is_input_param(self, name: str) -> bool:
+        """Whether a call parameter takes one of the layer's tensor inputs (not a mask, flag or state)."""
+        return name not in self.auxiliary_call_args and not name.endswith("_mask")
 
     def valid_kwargs(self, layer: str | LayerInfo) -> frozenset[str]:
         """All constructor kwargs accepted by a layer (a catalog name, or any ``LayerInfo``)."""

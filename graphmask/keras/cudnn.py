@@ -1,7 +1,7 @@
 """Does a compiled LSTM/GRU run on the fused cuDNN kernel?
 
-``analysis/cudnn_rules.py`` states Keras's conditions as data (the static
-GM401 pass reads them); this module asks Keras itself, on built layers:
+The catalog states Keras's conditions as data (``LayerInfo.cudnn``, read by
+the static GM401/GM402 rules); this module asks Keras itself, on built layers:
 
 - ``keras_says_eligible(layer)``: Keras 3's own predicate
   (``backend.tensorflow.rnn._do_lstm/gru_arguments_support_cudnn`` plus the
@@ -12,10 +12,12 @@ GM401 pass reads them); this module asks Keras itself, on built layers:
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from graphmask.analysis.cudnn_rules import CUDNN_ARG_RULES, Blocker, cudnn_blockers
+from graphmask.catalog import CudnnRule, load_catalog
+from graphmask.catalog.cudnn import Blocker
 
 
 @dataclass(frozen=True)
@@ -38,36 +40,60 @@ def recurrent_layers(model: Any) -> Iterator[Any]:
         else:  # the layer itself, or the one a wrapper such as TimeDistributed holds
             candidates = [layer, getattr(layer, "layer", None)]
         for candidate in candidates:
-            if candidate is not None and type(candidate).__name__ in CUDNN_ARG_RULES:
+            if candidate is not None and _cudnn_rule(candidate) is not None:
                 yield candidate
+
+
+def _cudnn_rule(layer: Any) -> CudnnRule | None:
+    info = load_catalog().get(type(layer).__name__)
+    return info.cudnn if info is not None else None
 
 
 def layer_args(layer: Any) -> dict[str, Any]:
     """The arguments the rules look at, read back from the instance's config."""
     config = layer.get_config()
-    args = {rule.arg: config.get(rule.arg, rule.default) for rule in CUDNN_ARG_RULES[type(layer).__name__]}
+    args = {rule.arg: config.get(rule.arg, rule.default) for rule in _cudnn_rule(layer).args}
     args["use_cudnn"] = getattr(layer, "use_cudnn", "auto")
     return args
 
 
 def keras_says_eligible(layer: Any) -> bool:
-    import importlib
+    """Whether Keras's own code path would run this built (or buildable) LSTM/GRU on cuDNN, GPU or not.
+
+    Calls the layer once, eagerly, with TensorFlow's RNN backend told that a
+    GPU is visible and its cuDNN kernels replaced by a probe that records the
+    call and falls back (``NotImplementedError``, as a missing kernel does).
+    So every gate on the way is Keras's: ``inner_loop``'s ``use_cudnn`` and
+    ``recurrent_dropout`` tests and ``cudnn_ok``'s argument checks.
+    """
+    import numpy as np
 
     # the module, not the `rnn` function the package re-exports under the same name
     tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
+    reached: list[str] = []
 
-    if layer.use_cudnn not in ("auto", True) or layer.recurrent_dropout:
-        return False
-    cell = layer.cell
-    if type(layer).__name__ == "GRU":
-        return bool(tf_rnn._do_gru_arguments_support_cudnn(
-            cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias, cell.reset_after))
-    return bool(tf_rnn._do_lstm_arguments_support_cudnn(
-        cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias))
+    def kernel_probe(*args: Any, **kwargs: Any) -> Any:
+        reached.append(type(layer).__name__)
+        raise NotImplementedError
+
+    features = layer.cell.kernel.shape[0] if layer.built else 1
+    patched = {"_is_gpu_available": lambda: True, "_cudnn_lstm": kernel_probe, "_cudnn_gru": kernel_probe}
+    saved = {name: getattr(tf_rnn, name) for name in patched}
+    try:
+        for name, value in patched.items():
+            setattr(tf_rnn, name, value)
+        try:
+            layer(np.zeros((1, 2, features), dtype="float32"))
+        except ValueError:  # use_cudnn=True with cuDNN unavailable: Keras refuses, after trying it
+            pass
+    finally:
+        for name, value in saved.items():
+            setattr(tf_rnn, name, value)
+    return bool(reached)
 
 
 def rnn_status(model: Any) -> list[RnnStatus]:
-    return [RnnStatus(layer.name, type(layer).__name__, tuple(cudnn_blockers(type(layer).__name__, layer_args(layer))),
+    return [RnnStatus(layer.name, type(layer).__name__, tuple(_cudnn_rule(layer).blockers(layer_args(layer))),
                       keras_says_eligible(layer)) for layer in recurrent_layers(model)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from graphmask.analysis.masks import MaskFlow, NodeFlow
+from graphmask.analysis.flow import MaskFlow, NodeFlow
 
 
 def _flags(values: list[bool] | bool) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from graphmask import __version__
-from graphmask.analysis.masks import MaskFlow
+from graphmask.analysis.flow import MaskFlow
 from graphmask.report.explain import explain_rows
 from graphmask.report.graph_draw import draw_svg
 from graphmask.report.graph_model import (MASK_EDGE_COLOR, PALETTE, PLAIN_EDGE_COLOR, SEVERITY_COLOR, STYLE_MEANING,

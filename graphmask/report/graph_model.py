@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from graphmask.analysis.masks import MaskFlow, NodeFlow
+from graphmask.analysis.flow import MaskFlow, NodeFlow
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.report.graph_layout import layered_layout
 from graphmask.report.text import severity_counts

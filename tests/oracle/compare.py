@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from graphmask.analysis.keras_schedule import build_keras_graph, execution_order
-from graphmask.analysis.masks import MaskFlow, infer_masks
+from graphmask.analysis.built_graph import build_keras_graph
+from graphmask.analysis.keras_schedule import execution_order
+from graphmask.analysis.flow import MaskFlow
+from graphmask.analysis.masks import infer_masks
 from graphmask.checker import check_spec
 from graphmask.diagnostics import Severity
 from graphmask.spec import Spec

@@ -84,6 +84,14 @@ _MULTI_HEAD_ATTENTION = {
 }
 
 
+# How a mask generator computes its mask (facts.generator): what it compares
+# (token ids, or whole feature vectors along the last axis) and which value it
+# masks -- a constant, or a constructor argument -- with the argument that
+# switches it on (where a diagnostic about the value points).
+_GENERATES_FROM_IDS = {"rule": "inputs != 0", "compares": "ids", "masked_value": 0, "arg": "mask_zero"}
+_GENERATES_FROM_VECTORS = {"rule": "any(inputs != mask_value, axis=-1)", "compares": "feature_vectors",
+                           "masked_value_arg": "mask_value", "arg": "mask_value"}
+
 CURATED: dict[str, dict] = {
     "Embedding": {
         "supports_masking": False,
@@ -91,7 +99,7 @@ CURATED: dict[str, dict] = {
         "overrides": [
             {"when": {"mask_zero": True}, "supports_masking": True, "output": "generated"}
         ],
-        "facts": {"generator": "not_equal_zero"},
+        "facts": {"generator": _GENERATES_FROM_IDS},
         "source": "curated",
         "notes": (
             "supports_masking = mask_zero.  With mask_zero=False an incoming mask "
@@ -115,7 +123,7 @@ CURATED: dict[str, dict] = {
                 "output": "none",
             },
         ],
-        "facts": {"generator": "not_equal_zero"},
+        "facts": {"generator": _GENERATES_FROM_IDS},
         "source": "curated",
         "notes": (
             "Subclass of Embedding; compute_mask returns None but call() sets "
@@ -126,7 +134,7 @@ CURATED: dict[str, dict] = {
     "Masking": {
         "supports_masking": True,
         "output": "generated",
-        "facts": {"generator": "any_not_equal_mask_value_last_axis"},
+        "facts": {"generator": _GENERATES_FROM_VECTORS},
         "source": "curated",
         "notes": (
             "mask = any(inputs != mask_value, axis=-1): drops the last axis, so "
@@ -190,6 +198,8 @@ CURATED: dict[str, dict] = {
             "whatever the inner layer is.  The per-step mask is passed to the "
             "inner layer's call() if it has a `mask` parameter."
         ),
+        # so whether it consumes, and the mask constraint, are the wrapped layer's
+        "facts": {"passes_step_mask_to_inner": True},
     },
     "Attention": _DOT_ATTENTION,
     "AdditiveAttention": _DOT_ATTENTION,
@@ -323,3 +333,83 @@ RUNTIME_FACTS: dict[str, dict] = {
     "GaussianDropout": _RETURNS_INPUT,
     "AlphaDropout": _RETURNS_INPUT,
 }
+
+# --------------------------------------------------------------------------
+# Output shapes: the rule (graphmask/catalog/shapes.py's vocabulary) each class's
+# compute_output_shape follows, by Keras class name, then by category.  Checked
+# against Keras's own compute_output_shape by tests/test_catalog.py.
+SHAPES: dict[str, str] = {
+    "Embedding": "embedding", "Dense": "dense",
+    "LSTM": "rnn", "GRU": "rnn", "SimpleRNN": "rnn",
+    "Bidirectional": "bidirectional", "TimeDistributed": "time_distributed",
+    "Conv1D": "conv1d", "SeparableConv1D": "conv1d", "DepthwiseConv1D": "conv1d", "Conv1DTranspose": "conv1d",
+    "Conv2D": "conv2d", "SeparableConv2D": "conv2d", "DepthwiseConv2D": "conv2d", "Conv2DTranspose": "conv2d",
+    "Conv3D": "conv3d", "Conv3DTranspose": "conv3d",
+    "MaxPooling1D": "pool1d", "AveragePooling1D": "pool1d",
+    "MaxPooling2D": "pool2d", "AveragePooling2D": "pool2d",
+    "MaxPooling3D": "pool3d", "AveragePooling3D": "pool3d",
+    "GlobalAveragePooling1D": "global_pool1d", "GlobalMaxPooling1D": "global_pool1d",
+    "GlobalAveragePooling2D": "global_pool2d", "GlobalMaxPooling2D": "global_pool2d",
+    "GlobalAveragePooling3D": "global_pool3d", "GlobalMaxPooling3D": "global_pool3d",
+    "Flatten": "flatten", "Reshape": "reshape", "RepeatVector": "repeat_vector",
+    "Add": "elementwise", "Subtract": "elementwise", "Multiply": "elementwise",
+    "Average": "elementwise", "Maximum": "elementwise", "Minimum": "elementwise",
+    "Concatenate": "concatenate",
+    "Attention": "attention", "AdditiveAttention": "attention",
+    "MultiHeadAttention": "mha", "GroupQueryAttention": "mha",
+    "Masking": "same", "Dropout": "same", "SpatialDropout1D": "same", "GaussianNoise": "same",
+    "GaussianDropout": "same", "AlphaDropout": "same", "ActivityRegularization": "same",
+    "LayerNormalization": "same", "BatchNormalization": "same", "UnitNormalization": "same",
+    "RMSNormalization": "same", "GroupNormalization": "same",
+    "Activation": "same", "ReLU": "same", "LeakyReLU": "same", "ELU": "same", "PReLU": "same",
+    "Softmax": "same", "Identity": "same",
+}
+SHAPES_BY_CATEGORY: dict[str, str] = {"activation": "same", "regularization": "same"}
+
+# The rank (batch axis included) a shape rule requires of the first input: Keras
+# raises at build time otherwise (an RNN needs (batch, time, features)).
+INPUT_RANK: dict[str, int] = {
+    "rnn": 3, "conv1d": 3, "pool1d": 3, "global_pool1d": 3,
+    "conv2d": 4, "pool2d": 4, "global_pool2d": 4,
+    "conv3d": 5, "pool3d": 5, "global_pool3d": 5,
+    "repeat_vector": 2,
+}
+# Wrappers whose wrapped layer's input rank applies to their own input.
+RANK_FROM_INNER: frozenset[str] = frozenset({"Bidirectional"})
+
+# --------------------------------------------------------------------------
+# cuDNN: the argument tests of LSTM/GRU.inner_loop and backend.tensorflow.rnn's
+# cudnn_ok, as Keras 3.15 writes them (graphmask/catalog/cudnn.py's vocabulary).
+# tests/test_gpu.py holds them to Keras's own code path on every variant.
+_CUDNN_COMMON = [
+    {"arg": "activation", "test": "in", "allowed": ["tanh"], "default": "tanh",
+     "why": "cuDNN implements only tanh"},
+    {"arg": "recurrent_activation", "test": "in", "allowed": ["sigmoid"], "default": "sigmoid",
+     "why": "cuDNN implements only sigmoid gates"},
+    {"arg": "recurrent_dropout", "test": "falsy", "default": 0.0,
+     "why": "recurrent dropout is not in the fused kernel"},
+    {"arg": "unroll", "test": "falsy", "default": False,
+     "why": "an unrolled RNN is a Python loop, not the fused kernel"},
+    {"arg": "use_bias", "test": "truthy", "default": True, "why": "the fused kernel always has a bias"},
+    {"arg": "use_cudnn", "test": "in", "allowed": ["auto", True], "default": "auto",
+     "why": "cuDNN is switched off explicitly"},
+]
+_CUDNN_RUNTIME = [
+    "a GPU is visible to TensorFlow",
+    "the mask, if any, is strictly right-padded (True...True False...False) with no fully masked sample",
+]
+CUDNN: dict[str, dict] = {
+    "LSTM": {"args": _CUDNN_COMMON, "runtime_conditions": _CUDNN_RUNTIME},
+    "GRU": {"args": _CUDNN_COMMON + [{"arg": "reset_after", "test": "truthy", "default": True,
+                                      "why": "cuDNN's GRU applies the reset gate after"}],
+            "runtime_conditions": _CUDNN_RUNTIME},
+}
+
+# --------------------------------------------------------------------------
+# Call parameters that are not the layer's tensor inputs (they do not count
+# towards min_inputs/max_inputs): masks, flags, and auxiliary tensors such as
+# an RNN's initial state.  Besides these, every `<arg>_mask` parameter.
+AUXILIARY_CALL_ARGS: tuple[str, ...] = (
+    "mask", "training", "initial_state", "constants", "return_attention_scores",
+    "use_causal_mask", "attention_mask",
+)

@@ -37,9 +37,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from graphmask.catalog.build import categories, curated, judge, probe  # noqa: E402
+from graphmask.catalog.shapes import ShapeRule  # noqa: E402
 
 DATA_FILE = Path(__file__).parent.parent / "layers.json"
-FORMAT = 1
+FORMAT = 2  # 2: entries hold `shape` and `cudnn`; the catalog, `auxiliary_call_args`
 
 
 # --------------------------------------------------------------------- utils
@@ -226,6 +227,14 @@ def call_signature(cls) -> tuple[list[str], dict]:
     return names, defaults
 
 
+def shape_rule(canonical: str, category: str) -> dict:
+    """The entry's ``shape``: the curated rule of the class (or its category) and the rank it needs."""
+    rule = curated.SHAPES.get(canonical) or curated.SHAPES_BY_CATEGORY.get(category)
+    shape = ShapeRule(rule=rule, input_rank=curated.INPUT_RANK.get(rule or ""),
+                      rank_from_inner=canonical in curated.RANK_FROM_INNER)
+    return shape.to_json()
+
+
 # ------------------------------------------------------------------ assembly
 def build_catalog(run_experiments: bool = True, log=None) -> dict:
     import keras
@@ -261,6 +270,9 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
             "input_mode": mode,
             "mask": mask,
         }
+        entry["shape"] = shape_rule(canon, category)
+        if canon in curated.CUDNN:
+            entry["cudnn"] = curated.CUDNN[canon]
         if name in categories.ABSTRACT:
             entry["abstract"] = True
         layers[name] = entry
@@ -270,6 +282,7 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
         "keras_version": keras.__version__,
         "keras_backend": keras.backend.backend(),
         "base_kwargs": base_kwargs(),
+        "auxiliary_call_args": list(curated.AUXILIARY_CALL_ARGS),
         "semantics": probe.SEMANTICS,
         "layers": layers,
     }

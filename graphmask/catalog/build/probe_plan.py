@@ -110,6 +110,9 @@ SKIP_EXPERIMENT: frozenset[str] = frozenset(
         "Layer",  # abstract: call() not implemented
         "Wrapper",  # abstract
         "MelSpectrogram",  # audio (batch, samples) input
+        # audio too: its 256-sample frames need longer input than the probes'; on a
+        # 5-step probe its eager call raised in some environments and not in others
+        "STFTSpectrogram",
         "HashedCrossing",  # needs scalar/rank-1 features
         "TextVectorization",  # rank-1 string input
     }

@@ -1,56 +1,99 @@
-"""Partial static shape inference: enough to know ranks and the time axis.
+"""Partial static shape inference: the vocabulary of a catalog entry's ``shape``.
+
+Keras keeps ``compute_output_shape`` beside ``call`` and ``compute_mask``;
+our entries do the same with a named rule: ``{"rule": "rnn", "input_rank":
+3}``.  This module interprets those names generically -- a new Keras layer
+whose output shape follows a rule here needs a catalog entry, no code.
 
 Shapes include the batch axis (always None). A rule that does not know
 returns None: downstream checks then say nothing rather than guess.
 
-Which rule a layer uses is data (``SHAPE_RULES``, by canonical Keras class
-name, then ``CATEGORY_RULES``); the rules themselves are small generic
-functions of (input shapes, args).
+Vocabulary (``ShapeRule``):
+
+``rule`` (str | None)
+    the name of a function in ``_RULES`` of (input shapes, args, wrapped
+    layer, its args); None when graphmask does not model the layer's shape.
+``input_rank`` (int | None)
+    the rank, batch axis included, the first input must have (an RNN 3).
+``rank_from_inner`` (bool)
+    a wrapper whose wrapped layer's ``input_rank`` applies (Bidirectional).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+
+if TYPE_CHECKING:
+    from graphmask.catalog import LayerInfo
 
 Shape = Optional[tuple]  # (None, d1, d2, ...) with None for unknown dims
 
-# Which inputs rank each rule requires (rank includes the batch axis).
-REQUIRED_RANK: dict[str, int] = {
-    "rnn": 3, "conv1d": 3, "pool1d": 3, "global_pool1d": 3,
-    "conv2d": 4, "pool2d": 4, "global_pool2d": 4,
-    "conv3d": 5, "pool3d": 5, "global_pool3d": 5,
-    "repeat_vector": 2,
-}
 
-SHAPE_RULES: dict[str, str] = {
-    "Embedding": "embedding", "Dense": "dense",
-    "LSTM": "rnn", "GRU": "rnn", "SimpleRNN": "rnn",
-    "Bidirectional": "bidirectional", "TimeDistributed": "time_distributed",
-    "Conv1D": "conv1d", "SeparableConv1D": "conv1d", "DepthwiseConv1D": "conv1d", "Conv1DTranspose": "conv1d",
-    "Conv2D": "conv2d", "SeparableConv2D": "conv2d", "DepthwiseConv2D": "conv2d", "Conv2DTranspose": "conv2d",
-    "Conv3D": "conv3d", "Conv3DTranspose": "conv3d",
-    "MaxPooling1D": "pool1d", "AveragePooling1D": "pool1d",
-    "MaxPooling2D": "pool2d", "AveragePooling2D": "pool2d",
-    "MaxPooling3D": "pool3d", "AveragePooling3D": "pool3d",
-    "GlobalAveragePooling1D": "global_pool1d", "GlobalMaxPooling1D": "global_pool1d",
-    "GlobalAveragePooling2D": "global_pool2d", "GlobalMaxPooling2D": "global_pool2d",
-    "GlobalAveragePooling3D": "global_pool3d", "GlobalMaxPooling3D": "global_pool3d",
-    "Flatten": "flatten", "Reshape": "reshape", "RepeatVector": "repeat_vector",
-    "Add": "elementwise", "Subtract": "elementwise", "Multiply": "elementwise",
-    "Average": "elementwise", "Maximum": "elementwise", "Minimum": "elementwise",
-    "Concatenate": "concatenate",
-    "Attention": "attention", "AdditiveAttention": "attention",
-    "MultiHeadAttention": "mha", "GroupQueryAttention": "mha",
-    "Masking": "same", "Dropout": "same", "SpatialDropout1D": "same", "GaussianNoise": "same",
-    "GaussianDropout": "same", "AlphaDropout": "same", "ActivityRegularization": "same",
-    "LayerNormalization": "same", "BatchNormalization": "same", "UnitNormalization": "same",
-    "RMSNormalization": "same", "GroupNormalization": "same",
-    "Activation": "same", "ReLU": "same", "LeakyReLU": "same", "ELU": "same", "PReLU": "same",
-    "Softmax": "same", "Identity": "same",
-}
+@dataclass(frozen=True)
+class ShapeRule:
+    rule: str | None = None
+    input_rank: int | None = None
+    rank_from_inner: bool = False
 
-CATEGORY_RULES: dict[str, str] = {"activation": "same", "regularization": "same"}
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any] | None) -> "ShapeRule":
+        d = d or {}
+        rule = d.get("rule")
+        if rule is not None and rule not in _RULES:
+            raise ValueError(f"unknown shape rule {rule!r}")
+        return cls(rule=rule, input_rank=d.get("input_rank"), rank_from_inner=bool(d.get("rank_from_inner")))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rule": self.rule}
+        if self.input_rank is not None:
+            data["input_rank"] = self.input_rank
+        if self.rank_from_inner:
+            data["rank_from_inner"] = True
+        return data
+
+    def required_rank(self, inner: "LayerInfo | None") -> int | None:
+        """The rank the first input must have (a wrapper's: its wrapped layer's), None if any."""
+        if self.rank_from_inner:
+            return inner.shape.input_rank if inner is not None else None
+        return self.input_rank
+
+    def output_shapes(self, in_shapes: list[Shape], args: Mapping[str, Any], inner: "LayerInfo | None" = None,
+                      inner_args: Mapping[str, Any] | None = None, n_outputs: int = 1) -> list[Shape] | None:
+        """Output shapes (one per output tensor), or None when unknown.
+
+        Rules for multi-output layers return ``(main, extra)``: the first output
+        and the shape of every further one (RNN states).
+        """
+        if self.rule is None or not in_shapes or any(s is None for s in in_shapes):
+            return None
+        try:
+            result = _RULES[self.rule](in_shapes, args, _Wrapped(inner, inner_args) if inner_args is not None else None)
+        except (TypeError, ValueError, IndexError, ZeroDivisionError):
+            return None
+        if result is None:
+            return None
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple) and (
+                result[1] is None or isinstance(result[1], tuple)):
+            main, extra = result
+            return [main] + [extra] * (n_outputs - 1)
+        return [result] + [None] * (n_outputs - 1)
+
+    def merge_conflict(self, shapes: list[Shape], args: Mapping[str, Any]) -> str | None:
+        """Why merged shapes cannot be combined, or None if they can (or unknown)."""
+        return _merge_conflict(self.rule, shapes, args)
+
+
+@dataclass(frozen=True)
+class _Wrapped:
+    """A wrapper's wrapped layer, as the rules see it: its entry (None if unknown) and effective args."""
+
+    info: "LayerInfo | None"
+    args: Mapping[str, Any]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.args.get(name, default)
 
 
 def _units(args: Mapping, name: str) -> int | None:
@@ -93,12 +136,12 @@ def _bidirectional(shapes, args, inner):
 
 
 def _time_distributed(shapes, args, inner):
-    if inner is None or len(shapes[0]) < 3:
+    if inner is None or inner.info is None or len(shapes[0]) < 3:
         return None
-    rule = SHAPE_RULES.get(inner.get("_type", ""))
+    rule = inner.info.shape.rule
     if rule not in ("dense", "same"):
         return None
-    step = _RULES[rule]([(shapes[0][0],) + shapes[0][2:]], inner, None)
+    step = _RULES[rule]([(shapes[0][0],) + shapes[0][2:]], inner.args, None)
     return (shapes[0][0], shapes[0][1]) + step[1:]
 
 
@@ -187,47 +230,12 @@ _RULES: dict[str, Callable[..., Any]] = {
 }
 
 
-def rule_for(canonical_name: str, category: str) -> str | None:
-    return SHAPE_RULES.get(canonical_name) or CATEGORY_RULES.get(category)
-
-
-def infer_output_shapes(rule: str | None, in_shapes: list[Shape], args: Mapping[str, Any],
-                        inner_args: Mapping[str, Any] | None = None, n_outputs: int = 1) -> list[Shape] | None:
-    """Output shapes (one per output tensor), or None when unknown.
-
-    Rules for multi-output layers return ``(main, extra)``: the first output
-    and the shape of every further one (RNN states).
-    """
-    if rule is None or not in_shapes or any(s is None for s in in_shapes):
-        return None
-    try:
-        result = _RULES[rule](in_shapes, args, inner_args)
-    except (TypeError, ValueError, IndexError, ZeroDivisionError):
-        return None
-    if result is None:
-        return None
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple) and (
-            result[1] is None or isinstance(result[1], tuple)):
-        main, extra = result
-        return [main] + [extra] * (n_outputs - 1)
-    return [result] + [None] * (n_outputs - 1)
-
-
-def rank_problem(rule: str | None, shape: Shape) -> int | None:
-    """The rank the rule requires, when ``shape`` has a different known rank."""
-    required = REQUIRED_RANK.get(rule or "")
-    if required is None or shape is None or len(shape) == required:
-        return None
-    return required
-
-
-def merge_conflict(rule: str | None, shapes: list[Shape], args: Mapping[str, Any]) -> str | None:
-    """Why merged shapes cannot be combined, or None if they can (or unknown)."""
+def _merge_conflict(rule: str | None, shapes: list[Shape], args: Mapping[str, Any]) -> str | None:
     known = [s for s in shapes if s is not None]
     if rule not in ("elementwise", "concatenate") or len(known) < 2:
         return None
     if len({len(s) for s in known}) > 1 and rule == "concatenate":
-        return "ranks differ: " + ", ".join(_fmt(s) for s in known)
+        return "ranks differ: " + ", ".join(format_shape(s) for s in known)
     if rule == "concatenate":
         axis = args.get("axis", -1)
         if not isinstance(axis, int):
@@ -236,16 +244,17 @@ def merge_conflict(rule: str | None, shapes: list[Shape], args: Mapping[str, Any
         for i in range(1, len(known[0])):
             dims = {s[i] for s in known if s[i] is not None}
             if i != axis and len(dims) > 1:
-                return f"shapes {', '.join(_fmt(s) for s in known)} differ outside the concatenation axis {axis}"
+                return f"shapes {', '.join(format_shape(s) for s in known)} differ outside the concatenation axis {axis}"
         return None
     width = max(len(s) for s in known)
     padded = [(None,) * (width - len(s)) + s[1:] if len(s) < width else s[1:] for s in known]
     for dims in zip(*padded):
         sizes = {d for d in dims if d is not None and d != 1}
         if len(sizes) > 1:
-            return f"shapes {', '.join(_fmt(s) for s in known)} cannot be combined element-wise"
+            return f"shapes {', '.join(format_shape(s) for s in known)} cannot be combined element-wise"
     return None
 
 
-def _fmt(shape: tuple) -> str:
+def format_shape(shape: tuple) -> str:
+    """``(None, 5, 8)``, as Keras prints shapes."""
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
