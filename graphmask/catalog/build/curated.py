@@ -374,6 +374,8 @@ INPUT_RANK: dict[str, int] = {
     "conv3d": 5, "pool3d": 5, "global_pool3d": 5,
     "repeat_vector": 2,
 }
+# Classes whose rank is their own, not their rule's (a `same` rule of any rank).
+INPUT_RANK_BY_CLASS: dict[str, int] = {"SpatialDropout1D": 3, "SpatialDropout2D": 4, "SpatialDropout3D": 5}
 # Wrappers whose wrapped layer's input rank applies to their own input.
 RANK_FROM_INNER: frozenset[str] = frozenset({"Bidirectional"})
 

@@ -230,7 +230,8 @@ def call_signature(cls) -> tuple[list[str], dict]:
 def shape_rule(canonical: str, category: str) -> dict:
     """The entry's ``shape``: the curated rule of the class (or its category) and the rank it needs."""
     rule = curated.SHAPES.get(canonical) or curated.SHAPES_BY_CATEGORY.get(category)
-    shape = ShapeRule(rule=rule, input_rank=curated.INPUT_RANK.get(rule or ""),
+    rank = curated.INPUT_RANK_BY_CLASS.get(canonical, curated.INPUT_RANK.get(rule or ""))
+    shape = ShapeRule(rule=rule, input_rank=rank,
                       rank_from_inner=canonical in curated.RANK_FROM_INNER)
     return shape.to_json()
 
