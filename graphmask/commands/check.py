@@ -69,6 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--deep", action="store_true",
                         help="also build each spec with Keras (imports TensorFlow) and compare the masks it "
                         "really produces with the static inference (GM303/GM304)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the result cache (.graphmask_cache/ next to the config)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", default=None,
                         help="processes to use (default: all CPUs, for many files only)")
     limits = parser.add_argument_group("limits (files past them are refused with GM101; docs/security.md)")
@@ -106,7 +108,13 @@ def run(args: argparse.Namespace) -> int:
 
     files = _files(args, config)
     options = CheckOptions(limits=_limits(args), shared_custom_layers=config.custom_layers)
-    checked = check_files(files, options, args.jobs)
+    if args.no_cache:
+        checked = check_files(files, options, args.jobs)
+    else:
+        from graphmask.cache import ResultCache, check_files_cached, default_cache_dir, environment_key
+
+        cache = ResultCache(default_cache_dir(config.root), environment_key(options))
+        checked = check_files_cached(files, options, args.jobs, cache, check_files)
     if args.deep:
         from graphmask.keras.deep import deepen
 
