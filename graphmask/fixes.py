@@ -32,8 +32,8 @@ import yaml
 from graphmask.diagnostics import Diagnostic
 from graphmask.spec import Limits, parse_ref
 from graphmask.spec.yaml_loader import YamlLoadError, parse_yaml
+from graphmask.yaml_tree import YamlTree
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REST_OF_LINE = re.compile(r"[ \t]*(#[^\n]*)?(\r?\n|$)")
 MAX_ROUNDS = 200  # fixes applied to one file (each one re-checks it)
@@ -79,66 +79,10 @@ def sole_match(name: str, candidates) -> str | None:
     return None
 
 
-# -- the YAML node tree --------------------------------------------------------------------
-
-
-class _Tree:
-    """The composed YAML of a text: nodes by path and by position, and offsets."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.root = yaml.compose(text, Loader=_Loader)
-        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-        self.by_position: dict[tuple[int, int], tuple[tuple, bool]] = {}  # (line, col) 1-based -> (path, is key)
-        if self.root is not None:
-            self._index(self.root, ())
-
-    def _index(self, node: yaml.Node, path: tuple) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    self.by_position.setdefault(_mark(key), (path + (key.value,), True))
-                    self._index(value, path + (key.value,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._index(item, path + (i,))
-        else:
-            self.by_position.setdefault(_mark(node), (path, False))
-
-    def offset(self, mark) -> int:
-        return self._line_starts[mark.line] + mark.column
-
-    def node(self, path: tuple) -> tuple[yaml.Node | None, yaml.Node | None]:
-        """(key node, value node) at ``path``."""
-        key, node = None, self.root
-        for step in path:
-            if isinstance(node, yaml.MappingNode):
-                match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
-                if match is None:
-                    return None, None
-                key, node = match
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-                key, node = None, node.value[step]
-            else:
-                return None, None
-        return key, node
-
-    def content_end(self, node: yaml.Node) -> int:
-        """Where a node's own text ends (a block collection's end mark lies past trailing comments)."""
-        if isinstance(node, yaml.ScalarNode) or node.flow_style or not node.value:
-            return self.offset(node.end_mark)
-        last = node.value[-1]
-        return self.content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
-
-
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
 # -- edits ---------------------------------------------------------------------------------
 
 
-def _replace_scalar(tree: _Tree, node: yaml.Node, new: str) -> Edit | None:
+def _replace_scalar(tree: YamlTree, node: yaml.Node, new: str) -> Edit | None:
     """Write ``new`` (an identifier) in place of a scalar, keeping its quotes."""
     if not isinstance(node, yaml.ScalarNode) or node.style not in (None, "", "'", '"'):
         return None  # block scalars (| >): not worth the risk
@@ -148,7 +92,7 @@ def _replace_scalar(tree: _Tree, node: yaml.Node, new: str) -> Edit | None:
     return Edit(start, end, new)
 
 
-def _delete(tree: _Tree, path: tuple) -> tuple[Edit, tuple] | None:
+def _delete(tree: YamlTree, path: tuple) -> tuple[Edit, tuple] | None:
     """Remove the entry at ``path``; (edit, the path really removed), since removing the
     only entry of ``args:``/``ignore:``/``call:`` removes that key instead."""
     _, container = tree.node(path[:-1])
@@ -196,7 +140,7 @@ def _data_at(data: Any, path: tuple) -> Any:
     return data
 
 
-def _candidate_fixes(diagnostic: Diagnostic, tree: _Tree, data: Any, spec) -> Iterator[tuple[str, bool, Any]]:
+def _candidate_fixes(diagnostic: Diagnostic, tree: YamlTree, data: Any, spec) -> Iterator[tuple[str, bool, Any]]:
     """(title, safe, operation) for one finding; an operation is ``("rename", path, new)``,
     ``("replace", path, new)`` or ``("delete", path)``."""
     from graphmask.analysis.layers import layer_info
@@ -262,7 +206,7 @@ def _expected(data: Any, operation: tuple) -> Any:
     return expected
 
 
-def _edit_for(tree: _Tree, operation: tuple) -> tuple[Edit, tuple] | None:
+def _edit_for(tree: YamlTree, operation: tuple) -> tuple[Edit, tuple] | None:
     kind, path = operation[0], operation[1]
     if kind == "delete":
         return _delete(tree, path)
@@ -288,7 +232,7 @@ def fixes_for(text: str, diagnostics: list[Diagnostic], spec, limits: Limits = L
         return []
     try:
         data, _ = parse_yaml(text, "<fix>", limits)
-        tree = _Tree(text)
+        tree = YamlTree(text)
     except (YamlLoadError, yaml.YAMLError):
         return []
     fixes = []
