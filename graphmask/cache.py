@@ -82,7 +82,7 @@ class ResultCache:
         return hashlib.sha256(self.environment.encode() + b"\0" + content).hexdigest()
 
     def _entry(self, key: str) -> Path:
-        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+        return Path(os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json"))
 
     def get(self, key: str, file: str) -> list[Diagnostic] | None:
         """The diagnostics stored under ``key`` (now about ``file``), or None."""
