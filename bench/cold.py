@@ -46,7 +46,7 @@ def measure(quick: bool) -> Section:
         spec.write_text(to_yaml(data), encoding="utf-8")
         script.write_text(keras_source(data), encoding="utf-8")
         env = _env()
-        check_cmd = [sys.executable, "-m", "graphmask", "check", str(spec), "--no-config"]
+        check_cmd = [sys.executable, "-m", "graphmask", "check", str(spec), "--no-config", "--no-cache"]
         keras_cmd = [sys.executable, str(script)]
         bare_cmd = [sys.executable, "-c", "pass"]
         runs: dict[str, list[float]] = {"bare": [], "check": [], "keras": []}

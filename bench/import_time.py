@@ -31,7 +31,7 @@ LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")
 def importtime(spec: Path, cwd: str) -> tuple[int, dict[str, int], list[str]]:
     """(total µs, self µs summed per root package, every module imported)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "graphmask", "check", str(spec), "--no-config"],
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "graphmask", "check", str(spec), "--no-config", "--no-cache"],
                             env=env, cwd=cwd, capture_output=True, text=True)
     total, per_package, modules = 0, defaultdict(int), []
     for line in result.stderr.splitlines():
@@ -65,7 +65,7 @@ def main() -> int:
         runs = [importtime(SPEC, cwd) for _ in range(args.repeat)]
         total, per_package, modules = min(runs, key=lambda r: r[0])
         bare = wall([sys.executable, "-c", "pass"], cwd, args.repeat)
-        check = wall([sys.executable, "-m", "graphmask", "check", str(SPEC), "--no-config"], cwd, args.repeat)
+        check = wall([sys.executable, "-m", "graphmask", "check", str(SPEC), "--no-config", "--no-cache"], cwd, args.repeat)
     print(f"graphmask check one spec: {len(modules)} modules imported, "
           f"import time {total / 1000:.1f} ms (best of {args.repeat})")
     print(f"wall: python -c pass {bare * 1000:.0f} ms; graphmask check {check * 1000:.0f} ms "

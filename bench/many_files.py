@@ -111,7 +111,7 @@ def time_cli(directory: Path, jobs: int, repeat: int) -> tuple[float, str]:
     best, output = float("inf"), ""
     for _ in range(repeat):
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "graphmask", "check", str(directory), "--no-config",
+        result = subprocess.run([sys.executable, "-m", "graphmask", "check", str(directory), "--no-config", "--no-cache",
                                  "--format", "json", "--jobs", str(jobs)], env=env, capture_output=True, text=True)
         best = min(best, time.perf_counter() - start)
         output = result.stdout

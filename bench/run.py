@@ -44,6 +44,12 @@ def _files(quick: bool) -> Section:
     return files.measure(quick)
 
 
+def _lsp(quick: bool) -> Section:
+    from bench import lsp
+
+    return lsp.measure(quick)
+
+
 def _compile(quick: bool) -> Section:
     from bench import keras_sections
 
@@ -70,6 +76,7 @@ SECTIONS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "cold_cli": ("Cold CLI", _cold),
     "many_files": ("Many files", _files),
     "hostile": ("Hostile inputs", _hostile),
+    "lsp": ("Language server and cache", _lsp),
     "static_scaling": ("Static check scaling", _scaling),
     "compile_overhead": ("Compile overhead", _compile),
     "runtime_parity": ("Runtime parity", _runtime),

@@ -16,7 +16,7 @@ from graphmask import __version__
 from graphmask.atomic import OutputExistsError
 
 # Order shown in --help. A command module that is absent is skipped.
-COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import")
+COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import", "lsp")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

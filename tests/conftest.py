@@ -31,6 +31,13 @@ def keras():
     return keras_module
 
 
+@pytest.fixture(autouse=True)
+def _own_result_cache(tmp_path_factory, monkeypatch):
+    """Each test gets an empty result cache of its own, outside the repository and
+    outside its tmp_path (tests list and check that directory)."""
+    monkeypatch.setenv("GRAPHMASK_CACHE_DIR", str(tmp_path_factory.mktemp("graphmask_cache")))
+
+
 @pytest.fixture
 def write_spec(tmp_path):
     """Write YAML text (dedented) to a file and return its path."""

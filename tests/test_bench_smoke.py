@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SECTIONS = ("cold_cli", "many_files", "hostile", "static_scaling", "compile_overhead", "runtime_parity")
+SECTIONS = ("cold_cli", "many_files", "hostile", "lsp", "static_scaling", "compile_overhead", "runtime_parity")
 
 
 @pytest.fixture(scope="module")

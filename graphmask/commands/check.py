@@ -69,6 +69,15 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--deep", action="store_true",
                         help="also build each spec with Keras (imports TensorFlow) and compare the masks it "
                         "really produces with the static inference (GM303/GM304)")
+    fixing = parser.add_argument_group("fixes (docs/cli.md#fixes)")
+    fixing.add_argument("--fix", action="store_true",
+                        help="apply the safe fixes (they cannot change what the model means) in place, then report "
+                        "what is left; other fixes are printed as suggestions")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the safe fixes as a unified diff instead of writing them "
+                        "(exit 1 if there are any)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the result cache (.graphmask_cache/ next to the config)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", default=None,
                         help="processes to use (default: all CPUs, for many files only)")
     limits = parser.add_argument_group("limits (files past them are refused with GM101; docs/security.md)")
@@ -106,7 +115,19 @@ def run(args: argparse.Namespace) -> int:
 
     files = _files(args, config)
     options = CheckOptions(limits=_limits(args), shared_custom_layers=config.custom_layers)
-    checked = check_files(files, options, args.jobs)
+    if args.fix or args.diff:
+        from graphmask.commands.fix import apply_fixes
+
+        if args.diff:
+            return apply_fixes(files, options, selection, write=False)
+        apply_fixes(files, options, selection, write=True)
+    if args.no_cache:
+        checked = check_files(files, options, args.jobs)
+    else:
+        from graphmask.cache import ResultCache, check_files_cached, default_cache_dir, environment_key
+
+        cache = ResultCache(default_cache_dir(config.root), environment_key(options))
+        checked = check_files_cached(files, options, args.jobs, cache, check_files)
     if args.deep:
         from graphmask.keras.deep import deepen
 

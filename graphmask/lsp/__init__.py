@@ -1,0 +1,1 @@
+"""The language server (``graphmask lsp``): needs the ``lsp`` extra (pygls)."""
