@@ -18,22 +18,6 @@ from tests.realworld.record import TRUTH
 pytestmark = pytest.mark.keras
 
 
-@pytest.fixture(scope="session")
-def collection():
-    from tests.realworld.models import load_all
-
-    return load_all()
-
-
-@pytest.fixture(scope="session")
-def observed(keras, collection, tmp_path_factory):
-    """Every model's fresh observation (built, saved, reloaded, run): shared by the tests of this directory."""
-    from tests.realworld.record import truth_of
-
-    directory = tmp_path_factory.mktemp("realworld")
-    return {name: truth_of(real, directory) for name, real in collection.items()}
-
-
 def differences(expected, actual, where="") -> list[str]:
     if isinstance(expected, float) or isinstance(actual, float):
         ok = isinstance(expected, (int, float)) and isinstance(actual, (int, float)) and \
