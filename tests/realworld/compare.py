@@ -1,0 +1,191 @@
+"""graphmask's view of a real model against what Keras did (``truth``): the disagreements, by category.
+
+graphmask's view: ``graphmask import`` of the saved ``.keras`` file, loaded
+as a spec, ``graphmask.explain`` (per node ``mask_in``, ``mask_out``, roles)
+and ``graphmask.check`` (findings).  Compared, per top-level call that the
+spec has a node for (a layer's k-th call is node ``name`` / ``name_call<k+1>``,
+as the importer names them):
+
+- ``mask_in``: which tensor arguments carried a mask (when graphmask and Keras
+  count the same number of tensors; otherwise whether any did);
+- ``mask_out``: which outputs carry a mask when the model runs;
+- ``role``: the roles the run decides -- ``consumer`` (``call()`` received a
+  mask argument that was not None) and ``unsupported`` (Keras warned that the
+  layer destroys the mask);
+- ``cudnn``: GM402 on the node vs Keras's own check rejecting the mask the RNN
+  received (``cudnn_rejects_mask``);
+- ``behaviour`` (per model): graphmask predicts that padding changes the
+  outputs exactly when it reports GM205; Keras's probe says whether appending
+  padding changed any output.
+
+A model ``import`` refuses is one ``import_refused`` disagreement.  Each
+disagreement also names the issue-12 category it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ISSUE12 = {
+    1: "1 nested models", 2: "2 keras.ops arithmetic", 3: "3 which call argument gets the mask",
+    4: "4 tensors in call:", 5: "5 GM402 follows the real mask", 6: "6 imported specs know no padding",
+    7: "7 custom layers on import",
+}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    model: str
+    node: str | None
+    what: str  # import_refused | mask_in | mask_out | role | cudnn | behaviour
+    graphmask: Any
+    keras: Any
+    issue12: str
+
+    def key(self) -> tuple:
+        return (self.model, self.node or "", self.what)
+
+
+@dataclass
+class Comparison:
+    disagreements: list[Disagreement]
+    nodes_compared: int
+
+
+def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
+    """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
+    import graphmask
+    from graphmask.explainer import ExplainError
+    from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
+
+    try:
+        result = import_config(read_model_config(path))
+    except ImportFailure as exc:  # what `graphmask import` reports as a usage error
+        return None, [], [f"ImportFailure: {exc}"], {}
+    if result.problems:
+        return None, [], result.problems, result.spec
+    try:
+        spec = graphmask.loads(to_yaml(result.spec), f"{path.stem}.yaml")
+        return graphmask.explain(spec), graphmask.check(spec), [], result.spec
+    except (graphmask.SpecError, ExplainError) as exc:  # the importer wrote a spec that does not load
+        return None, [], [f"{type(exc).__name__}: {exc}"], result.spec
+
+
+def _refusal_category(problems: list[str], truth: dict[str, Any]) -> str:
+    text = " ".join(problems)
+    if "keras.src.ops" in text or "is a constant" in text:
+        return ISSUE12[2]
+    if "`Functional`" in text or "`Sequential`" in text or any(c["kind"] == "model" for c in truth["calls"]):
+        return ISSUE12[1]
+    return ISSUE12[7] if "custom" in text.lower() else "unclassified"
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.split("[", 1)[0]]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
+
+
+def _upstream(spec: dict[str, Any]) -> dict[str, set[str]]:
+    """Node id -> itself and every node before it (from the imported spec's input refs)."""
+    direct, previous = {}, None
+    for layer in spec.get("layers", []):  # no `inputs:` means the layer before (a chain)
+        direct[layer["id"]] = set(_refs(layer["inputs"])) if "inputs" in layer else {previous} - {None}
+        previous = layer["id"]
+    found: dict[str, set[str]] = {}
+    for node in direct:  # spec order is topological
+        found[node] = {node}.union(*(found.get(p, {p}) for p in direct[node]))
+    return found
+
+
+def _node_id(layer: str, call: int) -> str:
+    name = re.sub(r"\W", "_", layer)
+    return name if call == 0 else f"{name}_call{call + 1}"
+
+
+def _roles(call: dict[str, Any]) -> list[str]:
+    roles = []
+    if any(v is not None for v in call["mask_args"].values()):
+        roles.append("consumer")
+    if call["warned"]:
+        roles.append("unsupported")
+    return roles
+
+
+def _category(call: dict[str, Any], what: str, before: set[str], kinds: dict[str, str]) -> str:
+    """The issue-12 category of a node disagreement, from what the node is and what lies upstream of it."""
+    if call["kind"] == "op":
+        return ISSUE12[2]
+    if what == "cudnn":
+        return ISSUE12[5]
+    if any(kinds.get(n) == "custom" for n in before):
+        return ISSUE12[7]
+    if any(kinds.get(n) == "op" for n in before):
+        return ISSUE12[2]
+    if len(call["inputs_masked"]) > 1 and what in ("role", "mask_in"):
+        return ISSUE12[3]
+    return "outside issue 12's categories"
+
+
+def _kinds(truth: dict[str, Any]) -> dict[str, str]:
+    """Top-level node id -> op | custom (a layer class keras.layers does not have) | layer."""
+    import keras
+
+    kinds = {}
+    for call in truth["calls"]:
+        if "/" not in call["layer"]:
+            custom = call["kind"] == "layer" and not hasattr(keras.layers, call["class"])
+            kinds[_node_id(call["layer"], call["call"])] = "custom" if custom else call["kind"]
+    return kinds
+
+
+def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
+    flow, diagnostics, problems, spec = graphmask_view(path)
+    if flow is None:
+        return Comparison([Disagreement(name, None, "import_refused", problems[0], "Keras runs it",
+                                        _refusal_category(problems, truth))], 0)
+    upstream, kinds = _upstream(spec), _kinds(truth)
+    found: list[Disagreement] = []
+    gm402 = {d.node for d in diagnostics if d.code == "GM402"}
+    compared = 0
+    for call in truth["calls"]:
+        node = flow.nodes.get(_node_id(call["layer"], call["call"])) if "/" not in call["layer"] else None
+        if node is None:
+            continue  # nested, or a mask-computing op the importer leaves out
+        compared += 1
+
+        def differ(what: str, mine: Any, theirs: Any) -> None:
+            if mine != theirs:
+                found.append(Disagreement(name, node.id, what, mine, theirs,
+                                          _category(call, what, upstream.get(node.id, set()), kinds)))
+
+        keras_in = call["inputs_masked"]
+        if len(node.mask_in) == len(keras_in):
+            differ("mask_in", node.mask_in, keras_in)
+        else:
+            differ("mask_in", any(node.mask_in), any(keras_in))
+        mask_out = node.mask_out if isinstance(node.mask_out, list) else [node.mask_out]
+        differ("mask_out", mask_out, [m is not None for m in call["outputs_masked"]][: len(mask_out)])
+        differ("role", [r for r in node.roles if r in ("consumer", "unsupported")], _roles(call))
+        if "cudnn" in call:
+            differ("cudnn", node.id in gm402, bool(call["cudnn"].get("cudnn_rejects_mask")))
+    probed = [o["changed"] for b in truth["behaviour"] for o in b.get("outputs", [])]
+    if probed:
+        predicted = any(d.code == "GM205" for d in diagnostics)
+        if predicted != any(probed):
+            found.append(Disagreement(name, None, "behaviour",
+                                      "padding changes outputs (GM205)" if predicted else "no padding leak reported",
+                                      "appending padding changes an output" if any(probed) else "outputs invariant",
+                                      ISSUE12[6]))
+    return Comparison(found, compared)
+
+
+def as_json(disagreements: list[Disagreement]) -> list[dict[str, Any]]:
+    return [asdict(d) for d in sorted(disagreements, key=Disagreement.key)]
