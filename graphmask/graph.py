@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from graphmask.diagnostics import Diagnostic
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 from graphmask.spec.models import InputSpec, LayerSpec, Spec, parse_ref
 from graphmask.spec.yaml_loader import Position
 

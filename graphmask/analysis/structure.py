@@ -15,7 +15,7 @@ from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask, wr
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 
 # Call parameters that are not tensor inputs of the graph.
 _NON_INPUT_CALL_ARGS = frozenset({"mask", "training", "initial_state", "constants", "return_attention_scores",

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
+from graphmask.errors import SpecError, UsageError
+from graphmask.spec.loader import loads
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -24,9 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask import SpecError, loads
     from graphmask.checker import check_spec
-    from graphmask.cli import UsageError
     from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
     from graphmask.atomic import write_atomic
 
