@@ -15,6 +15,7 @@ from pathlib import Path
 from graphmask.commands import print_diagnostics, refuse_output, require_file
 from graphmask.errors import SpecError, UsageError
 from graphmask.spec.loader import loads
+from graphmask.spec.writer import to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from graphmask.checker import check_spec
-    from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
+    from graphmask.keras.importer import ImportFailure, import_config, read_model_config
     from graphmask.atomic import write_atomic
 
     output = Path(args.output)
