@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
+    from graphmask.errors import UsageError
 
     try:
         from graphmask.lsp.server import main
