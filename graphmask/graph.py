@@ -41,7 +41,7 @@ class Node:
     where: tuple  # YAML path of the node's definition
     input_spec: InputSpec | None = None
     layer: LayerSpec | None = None
-    layer_type: str | None = None  # for `share:` nodes, the shared layer's type
+    layer_type: str | None = None  # for `share:` nodes, the shared layer's type; None for `op:` nodes
     args: dict[str, Any] = field(default_factory=dict)  # ditto for args
     bindings: list[Binding] = field(default_factory=list)
     shares: str | None = None  # id of the node whose layer instance is reused

@@ -35,10 +35,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from graphmask.analysis.built_graph import build_keras_graph, mask_is_bound, parameters, symbolic_kinds
+from graphmask.analysis.built_graph import (
+    build_keras_graph,
+    mask_is_bound,
+    mask_receivers,
+    parameters,
+    symbolic_kinds,
+)
 from graphmask.analysis.flow import OPAQUE, ROLES, Mask, MaskFlow, NodeFlow, TensorState, state_of
 from graphmask.analysis.keras_schedule import execution_order
-from graphmask.analysis.layers import layer_info, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import node_info, resolve_mask, wrapped_layer
 from graphmask.catalog.shapes import Shape
 from graphmask.catalog import LayerInfo, ResolvedMask, matches
 from graphmask.graph import Binding, Node, SpecGraph
@@ -188,7 +194,7 @@ def _first_arg(node: Node, info: LayerInfo) -> list[int]:
 def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
     inputs = [state_of(flows, b) for b in node.bindings]
     flow = NodeFlow(node, inputs=inputs)
-    info = layer_info(g.spec, node.layer_type)
+    info = node_info(g.spec, node)
     if info is None or any(t.opaque for t in inputs):
         flow.outputs = [OPAQUE]
         return flow
@@ -308,14 +314,18 @@ def _combine(masks: list[Mask], node_id: str) -> Mask:
     return Mask(generators, (node_id,), masks[0].rank, masks[0])
 
 
+def _gets_a_mask(flow: NodeFlow) -> bool:
+    """Whether ``call()`` is handed a mask (``mask=`` or ``<arg>_mask=``), by Keras's call-argument rule."""
+    receivers, explicit = mask_receivers(flow.node, flow.info)
+    return explicit or any(flow.inputs[i].mask is not None for i in receivers)
+
+
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
     roles = []
     kinds = resolved.output_masks
     if any(k == "generated" and m is not None for k, m in zip(kinds, masks)):
         roles.append("generator")
-    other_masks = any(t.mask is not None for i, t in enumerate(flow.inputs) if i not in flow.first_arg)
-    takes_mask = resolved.consumes and (received or (other_masks and flow.info.input_mode == "args"))
-    if takes_mask:
+    if resolved.consumes and _gets_a_mask(flow):
         # Keras hands the mask to call() whenever it has a `mask` parameter,
         # even when the layer then drops it for not supporting masking.
         roles.append("consumer")

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Mapping
 
 import networkx as nx
 
-from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer
 from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
@@ -33,6 +33,9 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
         if info is not None:
             yield from _check_inputs(g, node, info)
         return
+    if node.layer.op is not None:
+        yield from _check_op(g, node)
+        return
     info = layer_info(g.spec, node.layer_type)
     if info is None:
         yield _unknown_type(g, node.layer_type, node.where + ("type",), node.id)
@@ -44,6 +47,17 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
     yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
     yield from _check_inputs(g, node, info)
     yield from _check_call_kwargs(g, node, info)
+
+
+def _check_op(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
+    info = node_info(g.spec, node)
+    if info is None:
+        name = node.layer.op
+        yield g.diagnostic(codes.GM103, f"unknown op `{name}`{did_you_mean(name, set(load_catalog().op_names()))}; "
+                           "use a keras.ops function that applies to tensors", node.where + ("op",), node=node.id)
+        return
+    yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
+    yield from _check_inputs(g, node, info)
 
 
 def _unknown_type(g: SpecGraph, type_name: Any, where: tuple, node_id: str) -> Diagnostic:
@@ -179,7 +193,7 @@ def output_count(g: SpecGraph, node: Node) -> int | None:
     """How many tensors a node outputs, or None when its type is unknown."""
     if node.kind == "input":
         return 1
-    info = layer_info(g.spec, node.layer_type)
+    info = node_info(g.spec, node)
     if info is None:
         return None
     wrapped = wrapped_layer(g.spec, info, node.args)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from graphmask.analysis.layers import layer_info, nested_layer
+from graphmask.analysis.layers import layer_info, nested_layer, node_info
 from graphmask.catalog import load_catalog
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Binding, Node, SpecGraph
@@ -146,6 +146,8 @@ class LayerFactory:
 
     # -- calling layers ----------------------------------------------------------
     def call(self, node: Node, tensors: Mapping[str, Any]) -> Any:
+        if node.layer.op is not None:
+            return self.call_op(node, tensors)
         layer = self.layer(node)
         args, kwargs = self.call_arguments(node, tensors)
         try:
@@ -155,6 +157,18 @@ class LayerFactory:
             raise BuildFailure(self.g.diagnostic(
                 "GM303", f"Keras failed to call `{node.id}` ({node.layer_type}): {keras_message(exc)}",
                 where, node=node.id)) from exc
+
+    def call_op(self, node: Node, tensors: Mapping[str, Any]) -> Any:
+        """An ``op:`` node: ``keras.ops.<op>(*tensors, **args)`` (the catalog says it exists)."""
+        import keras
+
+        args, kwargs = self.call_arguments(node, tensors)
+        try:
+            return getattr(keras.ops, node.layer.op)(*args, **{**node.args, **kwargs})
+        except Exception as exc:  # noqa: BLE001 - as for layers: Keras's refusal becomes GM303
+            raise BuildFailure(self.g.diagnostic(
+                "GM303", f"Keras failed to call `{node.id}` (keras.ops.{node.layer.op}): {keras_message(exc)}",
+                node.where + ("id",), node=node.id)) from exc
 
     def call_arguments(self, node: Node, tensors: Mapping[str, Any]) -> tuple[list, dict]:
         """Positional and keyword call arguments, following the layer's input mode."""
@@ -170,7 +184,7 @@ class LayerFactory:
                 keywords.setdefault(keyword, []).append(value)
             else:
                 keywords[keyword] = value
-        info = layer_info(self.g.spec, node.layer_type)
+        info = node_info(self.g.spec, node)
         mode = info.input_mode if info is not None else "single"
         if mode == "args":
             args = positional

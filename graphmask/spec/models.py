@@ -124,6 +124,8 @@ class LayerSpec(_Strict):
 
     id: Id = Field(description="unique node name; other layers and `outputs` refer to it")
     type: str | None = Field(default=None, description="class name in keras.layers, or a custom layer name")
+    op: Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=100)] | None = Field(
+        default=None, description="a keras.ops function applied to the inputs (`add` for `x + y`), instead of a layer")
     args: dict[str, Any] = Field(default_factory=dict, description="constructor keyword arguments")
     inputs: InputsField | None = Field(
         default=None,
@@ -136,8 +138,13 @@ class LayerSpec(_Strict):
 
     @model_validator(mode="after")
     def _type_or_share(self) -> LayerSpec:
+        if self.op is not None:
+            if self.type is not None or self.share is not None:
+                raise ValueError("an `op` node calls a keras.ops function: it takes no `type` or `share`")
+            return self
         if self.share is None and self.type is None:
-            raise ValueError("a layer needs `type` (or `share` to reuse another node's layer)")
+            raise ValueError("a layer needs `type` (or `op` for a keras.ops call, or `share` to reuse another "
+                             "node's layer)")
         if self.share is not None and (self.type is not None or self.args):
             raise ValueError("a `share` node reuses another layer: it takes no `type` or `args`")
         return self
