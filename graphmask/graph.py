@@ -8,6 +8,7 @@ works on ``SpecGraph`` and never re-parses refs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import networkx as nx
 from graphmask import codes
 from graphmask.diagnostics import Diagnostic
 from graphmask.suggest import did_you_mean
-from graphmask.spec.models import InputSpec, LayerSpec, Spec, parse_ref
+from graphmask.spec.models import REF_PATTERN, InputSpec, LayerSpec, Spec, parse_ref
 from graphmask.spec.yaml_loader import Position
 
 
@@ -34,6 +35,9 @@ class Binding:
         return self.node if self.index is None else f"{self.node}[{self.index}]"
 
 
+_REF = re.compile(REF_PATTERN)
+
+
 @dataclass
 class Node:
     id: str
@@ -45,6 +49,7 @@ class Node:
     args: dict[str, Any] = field(default_factory=dict)  # ditto for args
     bindings: list[Binding] = field(default_factory=list)
     shares: str | None = None  # id of the node whose layer instance is reused
+    tensor_call_keys: frozenset[str] = frozenset()  # `call:` keywords whose values are refs (bindings now)
 
     @property
     def ignored(self) -> frozenset[str]:
@@ -52,7 +57,10 @@ class Node:
 
     @property
     def call_kwargs(self) -> dict[str, Any]:
-        return dict(self.layer.call) if self.layer is not None else {}
+        """The ``call:`` keywords that are plain values (refs among them are bindings)."""
+        if self.layer is None:
+            return {}
+        return {k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
 
 
 @dataclass
@@ -112,6 +120,26 @@ def _ref_bindings(layer: LayerSpec, where: tuple) -> list[tuple[str | int, str, 
     return result
 
 
+def _call_refs(layer: LayerSpec, where: tuple, ids: set[str]) -> list[tuple[str | int, str, tuple]]:
+    """``call:`` keywords whose value is a ref, or a list of refs, to a node of the spec: tensors, as edges.
+
+    ``call: {initial_state: ["encoder[1]", "encoder[2]"]}`` passes tensors
+    exactly as ``inputs: {initial_state: [...]}`` does.  A string that names
+    no node stays a plain value.
+    """
+    def is_ref(value: Any) -> bool:
+        return isinstance(value, str) and _REF.match(value) is not None and parse_ref(value)[0] in ids
+
+    result: list[tuple[str | int, str, tuple]] = []
+    for keyword, value in layer.call.items():
+        base = where + ("call", keyword)
+        if is_ref(value):
+            result.append((keyword, value, base))
+        elif isinstance(value, list) and value and all(is_ref(v) for v in value):
+            result.extend((f"{keyword}[{i}]", ref, base + (i,)) for i, ref in enumerate(value))
+    return result
+
+
 def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
     g = SpecGraph(spec, {}, nx.DiGraph(), [])
     diagnostics: list[Diagnostic] = []
@@ -123,6 +151,7 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
         first_seen[name] = where
 
     previous: str | None = next(iter(spec.inputs)) if len(spec.inputs) == 1 else None
+    ids = set(spec.inputs) | {layer.id for layer in spec.layers} | set(spec.invalid_ids)
     pending: list[tuple[Node, list[tuple[str | int, str, tuple]]]] = []
     for position, layer in enumerate(spec.layers):
         where = ("layers", spec.yaml_index(position))
@@ -144,6 +173,9 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
                     where + ("id",), node=layer.id))
             else:
                 refs = [(0, previous, where + ("id",))]
+        call_refs = _call_refs(layer, where, ids)
+        node.tensor_call_keys = frozenset(str(slot).split("[")[0] for slot, _, _ in call_refs)
+        refs = refs + call_refs
         g.nodes[layer.id] = node
         pending.append((node, refs))
         previous = layer.id

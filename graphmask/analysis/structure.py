@@ -142,16 +142,17 @@ def _value_problem(info: LayerInfo, name: str, value: Any) -> str | None:
     return None
 
 
-def _input_count(node: Node, info: LayerInfo) -> tuple[int, list[str]]:
-    """Number of tensor inputs, and keyword slots the layer does not have."""
-    count, unknown = 0, []
+def _input_count(node: Node, info: LayerInfo) -> tuple[int, dict[str, tuple]]:
+    """Number of tensor inputs, and the keyword slots the layer does not have (with where they are written)."""
+    count, unknown = 0, {}
     for binding in node.bindings:
         if isinstance(binding.slot, int):
             count += 1
             continue
         keyword = binding.slot.split("[", 1)[0]
         if info.call_args and keyword not in info.call_args and info.category != "custom":
-            unknown.append(keyword)
+            # the keyword itself: `inputs: {kw: ...}` or `call: {kw: ...}`
+            unknown.setdefault(keyword, binding.where[:-1] if "[" in binding.slot else binding.where)
         elif load_catalog().is_input_param(keyword):
             count += 1
     return count, unknown
@@ -160,10 +161,10 @@ def _input_count(node: Node, info: LayerInfo) -> tuple[int, list[str]]:
 def _check_inputs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnostic]:
     count, unknown = _input_count(node, info)
     where = node.where + ("inputs",)
-    for keyword in unknown:
+    for keyword, written in unknown.items():
         takes = ", ".join(a for a in info.call_args if a not in ("training", "mask"))
         yield g.diagnostic(codes.GM109, f"`{info.name}` takes no input `{keyword}` (its call takes: {takes})",
-                           where + (keyword,), node=node.id, key=True)
+                           written, node=node.id, key=True)
     if unknown or not node.bindings:
         return
     low, high = info.min_inputs, info.max_inputs
