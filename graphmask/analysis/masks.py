@@ -224,7 +224,8 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
 
     shapes = _output_shapes(flow, inputs)
     received = flow.received
-    masks = [_output_mask(kind, node, flow, shapes[i]) if resolved.supports_masking else None
+    layout = _generated_layout(g, flow)
+    masks = [_output_mask(kind, node, flow, shapes[i], layout) if resolved.supports_masking else None
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
@@ -254,7 +255,8 @@ def _same_state(a: TensorState, b: TensorState) -> bool:
     """``a == b`` in O(1), for a mask whose parent, if equal, is already the same object."""
     ma, mb = a.mask, b.mask
     same_mask = ma is mb or (ma is not None and mb is not None and ma.parent is mb.parent
-                             and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators)
+                             and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators
+                             and ma.right_padded == mb.right_padded)
     return same_mask and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded) == (
         b.shape, b.opaque, b.int_ids, b.from_embedding, b.padded)
 
@@ -278,7 +280,25 @@ def _output_shapes(flow: NodeFlow, inputs: list[TensorState]) -> list[Shape]:
     return shapes if shapes is not None and len(shapes) == resolved.n_outputs else [None] * resolved.n_outputs
 
 
-def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | None:
+def _generated_layout(g: SpecGraph, flow: NodeFlow) -> tuple[bool | None, str]:
+    """Whether a mask generated from the first input's values is right-padded: from its declared padding."""
+    source = flow.first_input
+    if source is None:
+        return None, ""
+    generator = flow.info.mask.facts.get("generator") or {}
+    if generator.get("compares") == "feature_vectors" and source.from_embedding:
+        return True, ""  # embedded vectors never equal the mask value: all True
+    sides = {g.nodes[p].input_spec.padding for p in source.padded}
+    if sides == {"post"}:
+        return True, ""
+    if "pre" in sides:
+        pre = sorted(p for p in source.padded if g.nodes[p].input_spec.padding == "pre")
+        return False, f"from left-padded input {', '.join(f'`{p}`' for p in pre)}"
+    return None, ""
+
+
+def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
+                 layout: tuple[bool | None, str] = (None, "")) -> Mask | None:
     first = [flow.inputs[i].mask for i in flow.first_arg]
     present = [m for m in first if m is not None]
     if kind == "none":
@@ -289,13 +309,22 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | 
         return first[0].through(node.id) if first and first[0] is not None else None
     if kind == "generated":
         rank = len(shape) - 1 if shape is not None else None
-        return Mask(frozenset({node.id}), (node.id,), rank)
+        return Mask(frozenset({node.id}), (node.id,), rank, None, *layout)
     if kind == "merge_or":
         if not first or any(m is None for m in first):
             return None
         return _combine(present, node.id)
-    if kind in ("concat", "custom"):
-        return _combine(present, node.id) if present else None
+    if kind == "concat":
+        if not present:
+            return None
+        if _along_time(flow, shape):
+            # [valid..., pad...] + [valid..., pad...]: padding in the middle, unless only the last part is masked
+            if any(m is not None for m in first[:-1]):
+                return _combine(present, node.id, (False, f"`{node.id}` concatenates masked sequences along the time "
+                                                          "axis, which puts padding between valid steps"))
+        return _combine(present, node.id)
+    if kind == "custom":
+        return _combine(present, node.id, (None, "")) if present else None
     if kind == "attention_scores":
         # The combined attention mask (query/value/key masks, causal mask),
         # kept on the scores at runtime: present whenever any of them is.
@@ -309,9 +338,26 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | 
     raise ValueError(f"unknown mask output kind {kind!r}")
 
 
-def _combine(masks: list[Mask], node_id: str) -> Mask:
+def _combine(masks: list[Mask], node_id: str, layout: tuple[bool | None, str] | None = None) -> Mask:
+    """One mask from several (an element-wise OR, or a concatenation along features).
+
+    The OR of right-padded masks is right-padded; one that is not makes the result not.
+    """
     generators = frozenset().union(*(m.generators for m in masks))
-    return Mask(generators, (node_id,), masks[0].rank, masks[0])
+    if layout is None:
+        broken = [m for m in masks if m.right_padded is False]
+        if broken:
+            layout = (False, broken[0].layout)
+        else:
+            layout = (True, "") if all(m.right_padded for m in masks) else (None, "")
+    return Mask(generators, (node_id,), masks[0].rank, masks[0], *layout)
+
+
+def _along_time(flow: NodeFlow, shape: Shape) -> bool:
+    """Whether a concatenation's axis is the time axis (1) of its rank-3+ inputs."""
+    axis = flow.args.get("axis", -1)
+    rank = len(shape) if shape is not None else None
+    return isinstance(axis, int) and rank is not None and rank >= 3 and axis % rank == 1
 
 
 def _gets_a_mask(flow: NodeFlow) -> bool:
