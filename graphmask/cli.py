@@ -13,7 +13,7 @@ import sys
 import traceback
 
 from graphmask import __version__
-from graphmask.atomic import OutputExistsError
+from graphmask.atomic import OutputRefused
 
 # Order shown in --help. A command module that is absent is skipped.
 COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import")
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on usage errors
     try:
         return int(args.handler(args))
-    except (UsageError, OutputExistsError) as exc:
+    except (UsageError, OutputRefused) as exc:
         print(f"graphmask {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from graphmask.analysis.masks import infer_masks
-    from graphmask.atomic import OutputExistsError, write_atomic
+    from graphmask.atomic import OutputRefused, write_atomic
     from graphmask.checker import check_path
     from graphmask.cli import UsageError
     from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         try:  # atomically; never over an existing file without --overwrite, never over the spec
             write_atomic(args.output, text, overwrite=args.overwrite, protect=[args.spec])
-        except OSError as exc:  # OutputExistsError included: its message names --overwrite
-            message = str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {args.output}: {exc}"
+        except OSError as exc:  # OutputRefused included: its message says what to do
+            message = str(exc) if isinstance(exc, OutputRefused) else f"cannot write {args.output}: {exc}"
             raise UsageError(message) from None
     else:
         sys.stdout.write(text)
