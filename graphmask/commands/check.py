@@ -79,9 +79,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
+_MAX_LIMIT = 2**53  # far past any real file; larger values overflow C sizes when reading
+
+
 def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if not text.isdigit() or not 1 <= int(text) <= _MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to {_MAX_LIMIT}, got {text!r}")
     return int(text)
 
 

@@ -28,6 +28,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
+def check_build_options(args: argparse.Namespace) -> None:
+    """What `compile` and `run` can refuse before TensorFlow loads (a malformed TF_CONFIG)."""
+    from graphmask.cli import UsageError
+    from graphmask.keras.distribute import check_environment
+
+    try:
+        check_environment(args.strategy)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def build(args: argparse.Namespace):
     """Compile ``args.spec``; returns ``Compiled`` or an exit code after printing why not."""
     from graphmask import SpecError
@@ -54,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if output.suffix != ".keras":
         raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")
     refuse_output(output, args.overwrite)
+    check_build_options(args)
     compiled = build(args)
     if isinstance(compiled, int):
         return compiled

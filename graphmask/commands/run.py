@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
-from graphmask.commands.compile import add_build_options
+from graphmask.commands.compile import add_build_options, check_build_options
 
 DEMO_SAMPLES = 8
 MAX_BATCH_SIZE = 1 << 20  # past this one batch's activations alone exhaust memory
@@ -93,6 +93,7 @@ def _check_usage(args: argparse.Namespace) -> None:
     from graphmask.cli import UsageError
 
     require_file(args.spec)
+    check_build_options(args)
     if args.inputs and args.demo:
         raise UsageError("--demo makes its own batch: give --input files or --demo, not both")
     if not args.inputs and not args.demo:

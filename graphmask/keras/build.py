@@ -181,15 +181,7 @@ class LayerFactory:
         return args, {**node.call_kwargs, **keywords}
 
     def _resolve(self, binding: Binding, tensors: Mapping[str, Any], node: Node) -> Any:
-        value = tensors[binding.node]
-        if binding.index is None:
-            return value
-        if isinstance(value, (list, tuple)) and binding.index < len(value):
-            return value[binding.index]
-        count = len(value) if isinstance(value, (list, tuple)) else 1
-        raise BuildFailure(self.g.diagnostic(
-            "GM105", f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
-            binding.where, node=node.id))
+        return _indexed(self.g, tensors[binding.node], binding, node.id)
 
 
 def symbolic_inputs(g: SpecGraph, keras: Any) -> dict[str, Any]:
@@ -263,5 +255,17 @@ def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = Fals
 
 
 def output_value(g: SpecGraph, tensors: Mapping[str, Any], binding: Binding) -> Any:
-    value = tensors[binding.node]
-    return value if binding.index is None else value[binding.index]
+    """The tensor an ``outputs:`` ref names (``BuildFailure`` GM105 when its index is past Keras's outputs)."""
+    return _indexed(g, tensors[binding.node], binding, None)
+
+
+def _indexed(g: SpecGraph, value: Any, binding: Binding, node_id: str | None) -> Any:
+    """``value`` or, for an ``id[k]`` ref, its k-th output (reachable with --force past the checker's GM105)."""
+    if binding.index is None:
+        return value
+    if isinstance(value, (list, tuple)) and binding.index < len(value):
+        return value[binding.index]
+    count = len(value) if isinstance(value, (list, tuple)) else 1
+    raise BuildFailure(g.diagnostic(
+        "GM105", f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
+        binding.where, node=node_id))
