@@ -4,9 +4,11 @@
 builds the model (inside a ``tf.distribute`` strategy's scope when given),
 then checks custom layers' mask declarations against their classes.
 
-Model structure: one input -> the model takes a tensor; several -> a dict
-keyed by input id. Outputs: a mapping under ``outputs:`` -> a dict keyed by
-output name; a list of one -> a tensor; a longer list -> a list.
+Model structure: one input -> the model takes a tensor; several -> a list
+in the spec's order (``model.inputs`` follows the spec: Keras would sort the
+keys of a dict; a dict keyed by input id is accepted all the same).
+Outputs: a mapping under ``outputs:`` -> a dict keyed by output name; a list
+of one -> a tensor; a longer list -> a list.
 """
 
 from __future__ import annotations
@@ -91,12 +93,13 @@ def compile(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[s
 
 
 def model_inputs(spec: Spec, values: Mapping[str, Any]) -> Any:
-    """What the model takes, from one value per spec input: the value itself for one input, else a dict by id.
+    """What the model takes, from one value per spec input: the value itself for one input, else a list in
+    the spec's order (a dict would be sorted by Keras, reordering ``model.inputs``).
 
     The same structure serves the symbolic inputs, the arrays fed to ``predict`` and a side model's inputs.
     """
     names = list(spec.inputs)
-    return values[names[0]] if len(names) == 1 else {name: values[name] for name in names}
+    return values[names[0]] if len(names) == 1 else [values[name] for name in names]
 
 
 def _model_outputs(g: SpecGraph, traced: Trace) -> Any:

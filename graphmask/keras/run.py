@@ -85,7 +85,7 @@ def _load_weights(model: Any, path: str) -> None:
 
 
 def _batches(feed: Any) -> int:
-    first = next(iter(feed.values())) if isinstance(feed, dict) else feed
+    first = feed[0] if isinstance(feed, (list, tuple)) else feed  # several inputs: a list (model_inputs)
     return len(first)
 
 
