@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="build even when the checker reports errors")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default=None,
                         help="build (and run) inside this tf.distribute strategy's scope")
+    parser.add_argument("--verbose", action="store_true",
+                        help="let TensorFlow print its start-up logging (CUDA probing, CPU features)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,7 +35,10 @@ def check_build_options(args: argparse.Namespace) -> None:
     """What `compile` and `run` can refuse before TensorFlow loads (a malformed TF_CONFIG)."""
     from graphmask.cli import UsageError
     from graphmask.keras.distribute import check_environment
+    from graphmask.keras.quiet import VERBOSE_ENV
 
+    if args.verbose:
+        os.environ[VERBOSE_ENV] = "1"
     try:
         check_environment(args.strategy)
     except ValueError as exc:

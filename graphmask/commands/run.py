@@ -9,7 +9,6 @@ output without ``--overwrite``. Inputs are checked before TensorFlow loads.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -109,7 +108,6 @@ def _run_model(args: argparse.Namespace, spec, arrays) -> int:
     from graphmask.keras.errors import CompileError, ModelFailed, RunError
     from graphmask.keras.run import run_spec
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     batch_size = args.batch_size or (DEMO_SAMPLES // 2 if args.demo else 32)
 
     def progress(done: int, total: int) -> None:

@@ -60,6 +60,9 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
         raise CompileError(errors, "the spec has errors (compile with --force to try anyway)"
                            if graph.acyclic else "the graph has a cycle")
 
+    from graphmask.keras.quiet import load_tensorflow
+
+    load_tensorflow()
     import keras
 
     from graphmask.keras.distribute import get_strategy

@@ -46,6 +46,9 @@ def deep_verify(spec: Spec, allow_imports: Iterable[str] = ()) -> list[Diagnosti
 def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagnostic]:
     if not g.acyclic:
         return []
+    from graphmask.keras.quiet import load_tensorflow
+
+    load_tensorflow()
     import keras
 
     from graphmask.keras.build import (BuildFailure, LayerFactory, functional_model, output_value, symbolic_inputs,

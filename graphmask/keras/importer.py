@@ -93,6 +93,9 @@ def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
         raise ImportFailure(f"cannot import a `{kind}` model: only Functional and Sequential models have a "
                             "graph graphmask can read (a subclassed model's call() is Python code)")
     if keras is None:
+        from graphmask.keras.quiet import load_tensorflow
+
+        load_tensorflow()
         import keras
     try:
         reader(model["config"], ArgConverter(keras, result.problems), result).convert()
