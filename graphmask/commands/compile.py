@@ -85,9 +85,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {output}: model `{model.name}`, {len(model.layers)} layers, {model.count_params()} parameters")
     needed = custom_objects(compiled.graph)
     if needed:
-        print("load it with keras.models.load_model(path, custom_objects={"
-              + ", ".join(f"{name!r}: {path}" for name, path in needed.items()) + "})")
+        print("load it with:\n" + loading_snippet(str(output), needed))
     return 0
+
+
+def loading_snippet(path: str, needed: dict[str, str]) -> str:
+    """Python that loads the saved model: imports for each custom object, then ``load_model``."""
+    lines, entries, taken = ["import keras"], [], set()
+    for saved_name, import_path in needed.items():
+        module, attribute = import_path.rsplit(":", 1)
+        local = attribute if attribute not in taken else f"{attribute}_{len(taken)}"
+        taken.add(local)
+        lines.append(f"from {module} import {attribute}" + (f" as {local}" if local != attribute else ""))
+        entries.append(f"{saved_name!r}: {local}")
+    lines.append(f"model = keras.models.load_model({path!r}, custom_objects={{{', '.join(entries)}}})")
+    return "\n".join("    " + line for line in lines)
 
 
 def custom_objects(graph) -> dict[str, str]:

@@ -77,7 +77,9 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
             model = functional_model(graph, keras, model_inputs(spec, inputs), _model_outputs(graph, traced),
                                      name=_model_name(spec))
         except BuildFailure as failure:
-            raise CompileError([failure.diagnostic], "Keras could not build the model") from None
+            refused = failure.diagnostic.code == "GM306"  # graphmask's allow-list, not Keras, said no
+            raise CompileError([failure.diagnostic], "an import was refused" if refused
+                               else "Keras could not build the model") from None
     found = verify_custom_layers(factory, traced)
     if any(d.severity is Severity.ERROR for d in found) and not force:
         raise CompileError(found, "a custom layer's mask declaration does not match its class")
