@@ -15,10 +15,11 @@ import stat
 import re
 import sys
 
-from graphmask.batch import CheckOptions, check_files
+from graphmask.batch import CheckOptions, check_files, effective_jobs
 from graphmask.config import Config, ConfigError, NO_CONFIG, discover_config, excluded, load_config
 from graphmask.diagnostics import has_errors
 from graphmask.files import SPEC_PATTERNS, discover
+from graphmask.progress import Progress
 from graphmask.selection import Selection, SelectionError, parse_codes
 from graphmask.spec import Limits
 
@@ -31,6 +32,8 @@ FORMATS = {
     "junit": "graphmask.report.junit:format_junit",
 }
 
+STDIN, STDIN_NAME = "-", "<stdin>"
+
 # A spec's required version key at the top level: block style (`graphmask: 1`),
 # quoted, or first in a flow mapping (`{graphmask: 1, ...}`).
 _SPEC_MARKER = re.compile(rb"""(?m)^(\{[ \t]*)?["']?graphmask["']?[ \t]*:""")
@@ -41,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "check", help="check spec files for mask and structure problems",
         description="Check spec files. Exit status: 0 no errors, 1 errors found, 2 usage or internal error.")
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="spec files or directories (default: `paths` from the config, else .)")
+                        help="spec files or directories, `-` for a spec on stdin (shown as <stdin>) "
+                             "(default: `paths` from the config, else .)")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=list(FORMATS), default=None, help="output format (default: text)")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -109,7 +113,11 @@ def run(args: argparse.Namespace) -> int:
 
     files = _files(args, config)
     options = CheckOptions(limits=_limits(args), shared_custom_layers=config.custom_layers)
-    checked = check_files(files, options, args.jobs)
+    on_disk = [f for f in files if f != STDIN]
+    with Progress(len(on_disk), tick=effective_jobs(len(on_disk), args.jobs) == 1) as progress:
+        checked = check_files(on_disk, options, args.jobs, progress.update)
+    if STDIN in files:
+        checked.insert(files.index(STDIN), _check_stdin(options))
     if args.deep:
         from graphmask.keras.deep import deepen
 
@@ -138,6 +146,9 @@ def _files(args: argparse.Namespace, config: Config) -> list[str]:
 
     paths = args.paths or config.resolved_paths() or ["."]
     patterns = tuple(args.include or config.include or SPEC_PATTERNS)
+    if STDIN in paths:  # `-`: the spec comes on stdin, checked first
+        return [STDIN] + _files(argparse.Namespace(**{**vars(args), "paths": [p for p in paths if p != STDIN]}),
+                                config) if len(paths) > 1 else [STDIN]
     found = discover(paths, patterns)
     if found.missing:
         raise UsageError(f"no such file or directory: {', '.join(found.missing)}")
@@ -150,6 +161,26 @@ def _files(args: argparse.Namespace, config: Config) -> list[str]:
     if args.skip_non_specs:
         files = [f for f in files if _looks_like_spec(f)]
     return files
+
+
+def _check_stdin(options: CheckOptions):
+    """The spec on stdin, read as a file would be (UTF-8, size limit), reported as <stdin>."""
+    from graphmask.checker import CheckResult, check_text
+    from graphmask.diagnostics import Diagnostic
+
+    raw = sys.stdin.buffer.read(options.limits.max_bytes + 1)
+    problem = None
+    if len(raw) > options.limits.max_bytes:
+        problem = f"stdin is over the limit of {options.limits.max_bytes} bytes"
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problem = f"stdin is not UTF-8 text (byte 0x{raw[exc.start]:02x}); specs must be UTF-8"
+    if problem:
+        return CheckResult(STDIN_NAME, None, None, [Diagnostic("GM101", problem, file=STDIN_NAME, line=1, column=1)])
+    result = check_text(text, STDIN_NAME, options.limits, shared_custom_layers=options.shared_custom_layers)
+    return CheckResult(result.file, None, None, result.diagnostics)
 
 
 def _looks_like_spec(path: str) -> bool:

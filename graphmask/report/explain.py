@@ -15,7 +15,10 @@ def _flags(values: list[bool] | bool) -> str:
 
 
 def _paths(node: NodeFlow) -> str:
+    """Routes of the masks the node outputs; for a consumer (masks in, none out), of those it receives, to it."""
     routes = [" -> ".join(t.mask.path) for t in node.outputs if t.mask is not None]
+    if not routes:
+        routes = [" -> ".join((*t.mask.path, node.id)) for t in node.inputs if t.mask is not None]
     return "; ".join(dict.fromkeys(routes)) or ""
 
 
