@@ -12,6 +12,7 @@ import sys
 from graphmask.commands import print_diagnostics, refuse_existing, require_file
 
 FORMATS = ("mermaid", "dot", "svg", "html")
+DIRECTIONS = ("LR", "TB")
 # mermaid's default limits (maxTextSize, maxEdges), which GitHub keeps: past them it shows an error instead.
 MERMAID_MAX_CHARS, MERMAID_MAX_EDGES = 50_000, 500
 
@@ -29,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--markdown", action="store_true",
                         help="with --format mermaid: a Markdown snippet (```mermaid block and the findings), "
                              "ready to post as a pull-request comment")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    parser.add_argument("--direction", choices=DIRECTIONS, default="LR",
+                        help="layout: LR (default) left to right, TB top to bottom (for wide models)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (atomically) instead of stdout (`-`: stdout)")
     parser.add_argument("--overwrite", action="store_true", help="let -o replace an existing file")
     return parser
 
@@ -57,20 +61,21 @@ def run(args: argparse.Namespace) -> int:
     flow = infer_masks(result.graph)
     picture = build_picture(flow, result.diagnostics)
     if args.format == "mermaid":
-        text = format_mermaid_markdown(picture) if args.markdown else format_mermaid(picture)
+        text = (format_mermaid_markdown(picture, args.direction) if args.markdown
+                else format_mermaid(picture, args.direction))
         if len(text) > MERMAID_MAX_CHARS or len(picture.edges) > MERMAID_MAX_EDGES:
             sys.stderr.write(f"graphmask graph: note: {len(picture.nodes)} nodes and {len(picture.edges)} edges are more "
                              f"than mermaid renders by default ({MERMAID_MAX_CHARS} characters, {MERMAID_MAX_EDGES} "
                              "edges, as on GitHub); use --format html for a model this size\n")
     elif args.format == "dot":
-        text = format_dot(picture)
+        text = format_dot(picture, args.direction)
     elif args.format == "svg":
         try:
-            text = dot_to_svg(format_dot(picture))
+            text = dot_to_svg(format_dot(picture, args.direction))
         except GraphvizError as exc:
             raise UsageError(str(exc)) from exc
     else:
-        text = format_html(picture, flow)
+        text = format_html(picture, flow, args.direction)
 
     if args.output:
         try:  # atomically; never over an existing file without --overwrite, never over the spec

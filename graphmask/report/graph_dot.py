@@ -30,9 +30,9 @@ def quote(text: str) -> str:
     return '"' + visible(text) + '"'
 
 
-def format_dot(picture: Picture) -> str:
+def format_dot(picture: Picture, direction: str = "LR") -> str:
     lines = [f"digraph {quote(picture.name)} {{",
-             "  rankdir=LR;",
+             f"  rankdir={direction};",
              '  graph [fontname="Helvetica", nodesep=0.3, ranksep=0.6];',
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, fontcolor="#111827"];',
              '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];']
