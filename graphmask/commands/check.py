@@ -88,7 +88,7 @@ _MAX_LIMIT = 2**53  # far past any real file; larger values overflow C sizes whe
 
 def _positive_int(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= _MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"expected an integer from 1 to {_MAX_LIMIT}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer up to {_MAX_LIMIT}, got {text!r}")
     return int(text)
 
 
