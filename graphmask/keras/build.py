@@ -24,7 +24,7 @@ from graphmask.analysis.layers import layer_info, nested_layer, node_info
 from graphmask.catalog import load_catalog
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Binding, Node, SpecGraph
-from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS, ImportRefused, import_object, is_import_path
+from graphmask.keras.imports import ALLOW_ADVICE, LAMBDA_CALLABLE_ARGS, ImportRefused, import_object, is_import_path
 
 
 class BuildFailure(Exception):
@@ -54,10 +54,12 @@ class Trace:
 class LayerFactory:
     """Creates (once per layer, shared by `share:` nodes) and calls Keras layers."""
 
-    def __init__(self, g: SpecGraph, keras: Any, allow_imports: tuple[str, ...] = ()):
+    def __init__(self, g: SpecGraph, keras: Any, allow_imports: tuple[str, ...] = (),
+                 import_advice: str = ALLOW_ADVICE):
         self.g = g
         self.keras = keras
         self.allow_imports = tuple(allow_imports)
+        self.import_advice = import_advice  # what an allow-list refusal says to do
         self.instances: dict[str, Any] = {}  # owner node id -> layer instance
 
     # -- creating layers ---------------------------------------------------------
@@ -92,7 +94,7 @@ class LayerFactory:
         if custom is not None:
             decl_where = ("custom_layers", type_name, "import")
             try:
-                cls = import_object(custom.import_, self.allow_imports)
+                cls = import_object(custom.import_, self.allow_imports, self.import_advice)
             except ImportRefused as exc:
                 raise BuildFailure(self.g.diagnostic("GM306", f"custom layer `{type_name}`: {exc}", decl_where,
                                                      node=node_id)) from None
@@ -140,7 +142,7 @@ class LayerFactory:
                     f"(code in strings is never evaluated), got {value!r}", where, node=node_id))
             return value  # e.g. output_shape given as a list
         try:
-            return import_object(value, self.allow_imports)
+            return import_object(value, self.allow_imports, self.import_advice)
         except ImportRefused as exc:
             raise BuildFailure(self.g.diagnostic("GM306", f"`{node_id}`: {exc}", where, node=node_id)) from None
 
@@ -195,15 +197,7 @@ class LayerFactory:
         return args, {**node.call_kwargs, **keywords}
 
     def _resolve(self, binding: Binding, tensors: Mapping[str, Any], node: Node) -> Any:
-        value = tensors[binding.node]
-        if binding.index is None:
-            return value
-        if isinstance(value, (list, tuple)) and binding.index < len(value):
-            return value[binding.index]
-        count = len(value) if isinstance(value, (list, tuple)) else 1
-        raise BuildFailure(self.g.diagnostic(
-            "GM105", f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
-            binding.where, node=node.id))
+        return _indexed(self.g, tensors[binding.node], binding, node.id)
 
 
 def symbolic_inputs(g: SpecGraph, keras: Any) -> dict[str, Any]:
@@ -277,5 +271,17 @@ def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = Fals
 
 
 def output_value(g: SpecGraph, tensors: Mapping[str, Any], binding: Binding) -> Any:
-    value = tensors[binding.node]
-    return value if binding.index is None else value[binding.index]
+    """The tensor an ``outputs:`` ref names (``BuildFailure`` GM105 when its index is past Keras's outputs)."""
+    return _indexed(g, tensors[binding.node], binding, None)
+
+
+def _indexed(g: SpecGraph, value: Any, binding: Binding, node_id: str | None) -> Any:
+    """``value`` or, for an ``id[k]`` ref, its k-th output (reachable with --force past the checker's GM105)."""
+    if binding.index is None:
+        return value
+    if isinstance(value, (list, tuple)) and binding.index < len(value):
+        return value[binding.index]
+    count = len(value) if isinstance(value, (list, tuple)) else 1
+    raise BuildFailure(g.diagnostic(
+        "GM105", f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
+        binding.where, node=node_id))

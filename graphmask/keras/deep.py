@@ -33,6 +33,9 @@ from graphmask.graph import SpecGraph, build_graph
 from graphmask.spec import Spec
 
 DEEP_SAMPLES = 2
+# `check` has no --allow-import (it never imports user code): say which commands do.
+DEEP_IMPORT_ADVICE = ("`check` never imports user code; `graphmask compile SPEC -o MODEL.keras --allow-import {top}` "
+                      "(or `graphmask run ... --allow-import {top}`) builds it with the layer")
 # Static errors after which building with Keras only repeats them.
 _BLOCKING_PREFIXES = ("GM10",)
 
@@ -46,13 +49,16 @@ def deep_verify(spec: Spec, allow_imports: Iterable[str] = ()) -> list[Diagnosti
 def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagnostic]:
     if not g.acyclic:
         return []
+    from graphmask.keras.quiet import load_tensorflow
+
+    load_tensorflow()
     import keras
 
     from graphmask.keras.build import (BuildFailure, LayerFactory, functional_model, output_value, symbolic_inputs,
                                        trace)
     from graphmask.keras.replay import replay
 
-    factory = LayerFactory(g, keras, tuple(allow_imports))
+    factory = LayerFactory(g, keras, tuple(allow_imports), DEEP_IMPORT_ADVICE)
     symbolic = trace(factory, symbolic_inputs(g, keras), collect=True)
     found = [_soften(d) for d in symbolic.failures]
     outputs = [output_value(g, symbolic.tensors, b) for _, b in g.outputs if b.node in symbolic.tensors]
@@ -125,6 +131,8 @@ def _soften(d: Diagnostic) -> Diagnostic:
     if d.code != "GM306":
         return d
     return dataclasses.replace(d, severity=Severity.INFO,
+                               hint="to try this layer too, build the spec with `graphmask compile SPEC -o "
+                                    "MODEL.keras --allow-import PKG` (check itself never imports user code)",
                                message=f"--deep skipped `{d.node}` and what depends on it: {d.message}")
 
 
