@@ -22,6 +22,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from graphmask import codes
 from graphmask.checker import CheckResult, check_path
 from graphmask.diagnostics import Diagnostic
 from graphmask.spec import Limits
@@ -134,5 +135,5 @@ def _mp_context():
 def _internal_error(path: str) -> Diagnostic:
     detail = traceback.format_exc(limit=-3).strip().splitlines()
     where = detail[-1] if detail else "unknown error"
-    return Diagnostic("GM000", f"internal error while checking this file: {where}", file=path,
+    return Diagnostic(codes.GM000, f"internal error while checking this file: {where}", file=path,
                       hint="please report this with the spec file; the other files were still checked")

@@ -119,7 +119,13 @@ class NodeFlow:
 
     @property
     def type(self) -> str | None:
-        return "Input" if self.node.kind == "input" else self.node.layer_type
+        if self.node.kind in ("input", "model_input"):
+            return "Input"
+        if self.node.kind == "model":
+            return f"model {self.node.layer.model}"
+        if self.node.layer is not None and self.node.layer.op is not None:
+            return f"ops.{self.node.layer.op}"
+        return self.node.layer_type
 
     @property
     def analysed(self) -> bool:

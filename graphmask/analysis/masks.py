@@ -93,6 +93,8 @@ def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> di
         node = g.nodes[node_id]
         if node.kind == "input":
             flows[node_id] = _input_flow(node)
+        elif node.kind in ("model", "model_input"):
+            flows[node_id] = _boundary_flow(node, flows, runtime is not None)
         else:
             flows[node_id] = _layer_flow(g, node, flows, runtime)
             if runtime is not None:
@@ -101,6 +103,8 @@ def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> di
 
 
 def _differs_at_runtime(flow: NodeFlow) -> bool:
+    if flow.node.kind in ("model", "model_input"):
+        return any(t.mask is not None for t in flow.inputs)
     if flow.info is None or flow.resolved is None:
         return False
     return bool(flow.info.mask.facts.get("clears_input_masks")) or (
@@ -167,6 +171,21 @@ def _input_flow(node: Node) -> NodeFlow:
         padded=frozenset({node.id}) if spec.pad_value is not None else frozenset(),
     )
     return NodeFlow(node, outputs=[state])
+
+
+def _boundary_flow(node: Node, flows: dict[str, NodeFlow], running: bool) -> NodeFlow:
+    """Into (``model_input``) or out of (``model``) a sub-model: its tensors, unchanged, as Keras passes them.
+
+    A sub-model called on a KerasTensor runs ``compute_output_spec``, which
+    carries no masks: in the built graph nothing masked crosses the boundary
+    (keras-team/keras#18417; its layers were built on its own ``Input``s).
+    When the model runs, ``Functional.call`` puts the ``mask=`` it is handed
+    on its inputs, and its outputs carry what its layers computed
+    (docs/keras-mask-facts.md R1).
+    """
+    inputs = [state_of(flows, b) for b in node.bindings]
+    outputs = inputs if running else [replace(t, mask=None) for t in inputs]
+    return NodeFlow(node, inputs=inputs, outputs=list(outputs) or [OPAQUE])
 
 
 def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo | None, dict | None]:

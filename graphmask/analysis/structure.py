@@ -21,7 +21,8 @@ from graphmask.suggest import did_you_mean
 def check_structure(g: SpecGraph) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     for node in g.layers():
-        diagnostics.extend(_check_layer(g, node))
+        if not node.repeat:  # a later call of a sub-model: its layers were checked at the first
+            diagnostics.extend(_check_layer(g, node))
     diagnostics.extend(_check_output_indices(g))
     diagnostics.extend(_check_unused(g))
     return diagnostics
@@ -192,8 +193,10 @@ def _check_call_kwargs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Di
 
 def output_count(g: SpecGraph, node: Node) -> int | None:
     """How many tensors a node outputs, or None when its type is unknown."""
-    if node.kind == "input":
+    if node.kind in ("input", "model_input"):
         return 1
+    if node.kind == "model":
+        return len(node.bindings) if node.bindings else None
     info = node_info(g.spec, node)
     if info is None:
         return None
@@ -235,7 +238,13 @@ def _check_unused(g: SpecGraph) -> Iterator[Diagnostic]:
         needed.add(binding.node)
         needed |= nx.ancestors(g.graph, binding.node)
     for node in g.nodes.values():
-        if node.id in needed:
+        if node.id in needed or node.repeat or node.kind == "model_input":
+            continue
+        if node.scope:  # inside a sub-model: unused by its outputs (an unused call is reported itself)
+            call = g.nodes[node.scope[:-1]]
+            if call.id in needed:
+                yield g.diagnostic(codes.GM108, f"layer `{g.local_id(node.id)}` of model `{call.layer.model}` is not "
+                                   "used by any of its outputs", node.where + ("id",), node=node.id)
             continue
         what = "input" if node.kind == "input" else "layer"
         yield g.diagnostic(codes.GM108, f"{what} `{node.id}` is not used by any output", node.where + (() if node.kind == "input" else ("id",)),

@@ -15,6 +15,7 @@ import stat
 import re
 import sys
 
+from graphmask import codes
 from graphmask.batch import CheckOptions, check_files, effective_jobs
 from graphmask.config import Config, ConfigError, NO_CONFIG, discover_config, excluded, load_config
 from graphmask.diagnostics import has_errors
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         print("graphmask check: warning: no spec files found", file=sys.stderr)
     sys.stdout.write(_render(output_format, results, args))
-    if any(d.code == "GM000" for r in results for d in r.diagnostics):
+    if any(d.code == codes.GM000 for r in results for d in r.diagnostics):
         return 2  # a graphmask bug: every other file was still checked and reported
     return 1 if any(has_errors(r.diagnostics) for r in results) else 0
 
@@ -197,7 +198,7 @@ def _check_stdin(options: CheckOptions):
         except UnicodeDecodeError as exc:
             problem = f"stdin is not UTF-8 text (byte 0x{raw[exc.start]:02x}); specs must be UTF-8"
     if problem:
-        return CheckResult(STDIN_NAME, None, None, [Diagnostic("GM101", problem, file=STDIN_NAME, line=1, column=1)])
+        return CheckResult(STDIN_NAME, None, None, [Diagnostic(codes.GM101, problem, file=STDIN_NAME, line=1, column=1)])
     result = check_text(text, STDIN_NAME, options.limits, shared_custom_layers=options.shared_custom_layers)
     return CheckResult(result.file, None, None, result.diagnostics)
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from graphmask import codes
 from graphmask.checker import check_spec
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import SpecGraph
@@ -76,7 +77,7 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
             model = functional_model(graph, keras, model_inputs(spec, inputs), _model_outputs(graph, traced),
                                      name=_model_name(spec))
         except BuildFailure as failure:
-            refused = failure.diagnostic.code == "GM306"  # graphmask's allow-list, not Keras, said no
+            refused = failure.diagnostic.code == codes.GM306  # graphmask's allow-list, not Keras, said no
             raise CompileError([failure.diagnostic], "an import was refused" if refused
                                else "Keras could not build the model") from None
     found = verify_custom_layers(factory, traced)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable
 
+from graphmask import codes
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import SpecGraph, build_graph
 from graphmask.spec import Spec
@@ -99,7 +100,7 @@ def _disagreements(g: SpecGraph, runtime_masks: dict[str, Any], version: str) ->
         if mismatch:
             node = g.nodes[node_id]
             found.append(g.diagnostic(
-                "GM304", f"`{node_id}` ({node.layer_type}): graphmask infers {mismatch[0]}, but in Keras "
+                codes.GM304, f"`{node_id}` ({node.layer_type}): graphmask infers {mismatch[0]}, but in Keras "
                 f"{version} {mismatch[1]}", node.where + ("id",), node=node_id))
     return found
 
@@ -112,7 +113,7 @@ def _run_failure(g: SpecGraph, node_id: str, error: BaseException, op_name: str 
     what = f"`{node_id}` ({node.layer_type})"
     what = f"the output mask of {what} (op `{op_name}`)" if op_name else what
     where = node.where + ("inputs",) if node.layer.inputs is not None else node.where + ("id",)
-    return g.diagnostic("GM303", f"Keras failed when running {what}: {keras_message(error)}", where, node=node_id)
+    return g.diagnostic(codes.GM303, f"Keras failed when running {what}: {keras_message(error)}", where, node=node_id)
 
 
 def _compare(static: bool | list[bool], runtime: bool | list[bool]) -> tuple[str, str] | None:
@@ -128,7 +129,7 @@ def _compare(static: bool | list[bool], runtime: bool | list[bool]) -> tuple[str
 
 def _soften(d: Diagnostic) -> Diagnostic:
     """A custom import refused by `check` is a note, not an error: check never runs user code."""
-    if d.code != "GM306":
+    if d.code != codes.GM306:
         return d
     return dataclasses.replace(d, severity=Severity.INFO,
                                hint="to try this layer too, build the spec with `graphmask compile SPEC -o "
