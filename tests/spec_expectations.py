@@ -6,6 +6,7 @@ independently of graphmask, in the file itself:
 
     # expect: GM205 line 12                               (code and line)
     # expect: GM205 line 12 col 5 "reaches it with no mask"  (exact position and part of the message)
+    # expect: GM104 line 43 (warning)      (a severity other than the rule's default)
     # expect: nothing
 
 Only the leading comment block counts. The tests compare these with what
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _EXPECT = re.compile(r'^# expect: (?:(?P<nothing>nothing)|(?P<code>GM\d{3}) line (?P<line>\d+)'
-                     r'(?: col (?P<column>\d+))?(?: "(?P<message>[^"]+)")?)\s*$')
+                     r'(?: col (?P<column>\d+))?(?: "(?P<message>[^"]+)")?(?: \((?P<severity>error|warning|info)\))?)\s*$')
 
 
 @dataclass(frozen=True, order=True)
@@ -29,15 +30,24 @@ class Expectation:
     line: int
     column: int | None = None  # None: any column
     message: str | None = None  # a part of the message; None: any message
+    severity: str | None = None  # None: the rule's default severity
 
     def matches(self, diagnostic) -> bool:
         return (diagnostic.code == self.code and diagnostic.line == self.line
                 and (self.column is None or diagnostic.column == self.column)
-                and (self.message is None or self.message in diagnostic.message))
+                and (self.message is None or self.message in diagnostic.message)
+                and diagnostic.severity.value == self.expected_severity)
+
+    @property
+    def expected_severity(self) -> str:
+        from graphmask.diagnostics import RULES
+
+        return self.severity or RULES[self.code].severity.value
 
     def __str__(self) -> str:
         where = f"{self.line}" if self.column is None else f"{self.line}:{self.column}"
-        return f"{self.code} at {where}" + (f' "{self.message}"' if self.message else "")
+        return (f"{self.code} at {where}" + (f' "{self.message}"' if self.message else "")
+                + (f" ({self.severity})" if self.severity else ""))
 
 
 def expectations(path: Path) -> list[Expectation]:
@@ -55,7 +65,7 @@ def expectations(path: Path) -> list[Expectation]:
             nothing = True
         else:
             column = int(match["column"]) if match["column"] else None
-            expected.append(Expectation(match["code"], int(match["line"]), column, match["message"]))
+            expected.append(Expectation(match["code"], int(match["line"]), column, match["message"], match["severity"]))
     assert nothing or expected, f"{path.name}: no `# expect:` line in the leading comment block"
     assert not (nothing and expected), f"{path.name}: `# expect: nothing` together with expected codes"
     return sorted(expected)
@@ -81,3 +91,8 @@ def unmatched(expected: list[Expectation], diagnostics: list) -> tuple[list[Expe
 BUILD_TIME = frozenset({"GM303", "GM305", "GM306"})
 # Codes with no spec-side cause (graphmask bugs: a crash, static inference disagreeing with Keras).
 NO_SPEC_CAUSE = frozenset({"GM000", "GM304"})
+
+
+def expected_errors(path: Path) -> set[str]:
+    """The error-severity codes the spec expects: it must be refused by compile for these."""
+    return {e.code for e in expectations(path) if e.expected_severity == "error"}

@@ -45,6 +45,8 @@ def test_example_reports_exactly_what_it_promises(path: Path):
     actual = {(d.code, d.line) for d in result.diagnostics if d.code not in _IGNORED_CODES}
     details = "\n".join(f"  {d.line}:{d.column} {d.code} {d.message}" for d in result.diagnostics)
     assert actual == expected, f"{path.name}: expected {sorted(expected)}, got {sorted(actual)}\n{details}"
+    missing, _ = spec_expectations.unmatched(spec_expectations.expectations(path), result.diagnostics)
+    assert not missing, f"{path.name}: reported with another severity: {[str(e) for e in missing]}\n{details}"
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=_ids(EXAMPLE_FILES))
