@@ -100,3 +100,23 @@ def _symbolic_vs_runtime(node_id: str, type_name: str | None, symbolic: NodeFact
     if masks_s != masks_r or symbolic.warned != runtime.warned:
         sink.append(f"{node_id} ({type_name}): symbolic masks {masks_s} warned={symbolic.warned}; "
                     f"runtime masks {masks_r} warned={runtime.warned}")
+
+
+# ---------------------------------------------------------------- findings
+@dataclass
+class FindingScore:
+    """Per code: the nodes both report, only graphmask reports, only Keras shows."""
+
+    agree: dict[str, set[str]] = field(default_factory=dict)
+    false_positive: dict[str, set[str]] = field(default_factory=dict)
+    false_negative: dict[str, set[str]] = field(default_factory=dict)
+
+
+def compare_findings(diagnostics: list, truth: dict[str, set[str]]) -> FindingScore:
+    score = FindingScore()
+    for code, expected in truth.items():
+        reported = {d.node for d in diagnostics if d.code == code}
+        score.agree[code] = reported & expected
+        score.false_positive[code] = reported - expected
+        score.false_negative[code] = expected - reported
+    return score

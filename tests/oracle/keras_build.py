@@ -53,6 +53,7 @@ class Observation:
     model_output_masks: list[bool]  # from model(batch), in spec output order
     replay_output_masks: list[bool]  # the same outputs, from the replay
     order: list[str]  # spec layer ids in the order the model ran them
+    replay_values: list = field(default_factory=list)  # the replay's output tensors, in spec output order
 
 
 def _facts(tensor: Any) -> TensorFacts:
@@ -100,6 +101,18 @@ def _refs(how: str, what: Any) -> list[str]:
     return [r for v in what.values() for r in ([v] if isinstance(v, str) else v)]
 
 
+def _tensor_kwargs(layer: LayerSpec, known: set[str]) -> tuple[dict, dict]:
+    """``call:`` split into tensor keywords (refs to spec nodes) and plain values."""
+    tensors, plain = {}, {}
+    for key, value in layer.call.items():
+        refs = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+        if refs and all(isinstance(r, str) and parse_ref(r)[0] in known for r in refs):
+            tensors[key] = value
+        else:
+            plain[key] = value
+    return tensors, plain
+
+
 def _takes_list(layer) -> bool:
     """Whether the layer's call takes one positional list (merges, Attention) or separate args."""
     params = list(inspect.signature(layer.call).parameters)
@@ -121,10 +134,15 @@ class Built:
     model: Any
     tensors: dict[str, list]  # node id -> its flat symbolic outputs
     symbolic: dict[str, NodeFacts]
+    instances: dict[str, Any] = field(default_factory=dict)  # layer node id -> its Keras layer (op nodes: none)
+    calls: list[tuple] = field(default_factory=list)  # (node id, how, what, tensor kwargs), in build order
 
 
-def build(keras, spec: Spec) -> Built:
-    """The functional model of ``spec``; every node's symbolic facts recorded on the way."""
+def build(keras, spec: Spec, patch=None) -> Built:
+    """The functional model of ``spec``; every node's symbolic facts recorded on the way.
+
+    ``patch(layer_spec, instance)`` is called on every new layer instance before it is called.
+    """
     tensors: dict[str, list] = {}
     symbolic: dict[str, NodeFacts] = {}
     for name, inp in spec.inputs.items():
@@ -142,21 +160,33 @@ def build(keras, spec: Spec) -> Built:
         plan.append((layer, *_bindings(layer, previous)))
         previous = layer.id
     instances: dict[str, Any] = {}
+    calls: list[tuple] = []
+    names = set(spec.inputs) | {layer.id for layer in spec.layers}
     pending = plan
     while pending:  # spec order need not be topological
         waiting = []
         for layer, how, what in pending:
-            if any(parse_ref(r)[0] not in tensors for r in _refs(how, what)):
+            tensor_kwargs, plain = _tensor_kwargs(layer, names)
+            if any(parse_ref(r)[0] not in tensors for r in _refs(how, what) + _refs("keywords", tensor_kwargs)):
                 waiting.append((layer, how, what))
                 continue
-            if layer.share:
-                instance = instances[layer.share]
-            else:
-                instance = make_layer(keras, layer.type, dict(layer.args), name=layer.id)
-            instances[layer.id] = instance
+            call_kwargs = {**plain, **{k: (resolve(v) if isinstance(v, str) else [resolve(r) for r in v])
+                                       for k, v in tensor_kwargs.items()}}
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                outputs = _flatten(_call(instance, how, what, resolve, dict(layer.call)))
+                if layer.op is not None:  # a keras.ops function: its tensors in order, then its arguments
+                    function = getattr(keras.ops, layer.op)
+                    outputs = _flatten(function(*[resolve(r) for r in _refs(how, what)], **dict(layer.args)))
+                else:
+                    if layer.share:
+                        instance = instances[layer.share]
+                    else:
+                        instance = make_layer(keras, layer.type, dict(layer.args), name=layer.id)
+                        if patch is not None:
+                            patch(layer, instance)
+                    instances[layer.id] = instance
+                    outputs = _flatten(_call(instance, how, what, resolve, call_kwargs))
+            calls.append((layer.id, how, what, tensor_kwargs))
             tensors[layer.id] = outputs
             symbolic[layer.id] = NodeFacts([_facts(t) for t in outputs], _destroy_warned(caught))
         if len(waiting) == len(pending):
@@ -165,7 +195,7 @@ def build(keras, spec: Spec) -> Built:
 
     outputs = [resolve(ref) for _, ref in spec.output_refs()]
     model = keras.Model(inputs=[tensors[n][0] for n in spec.inputs], outputs=outputs)
-    return Built(model, tensors, symbolic)
+    return Built(model, tensors, symbolic, instances, calls)
 
 
 def _destroy_warned(caught) -> bool:
@@ -182,6 +212,7 @@ def padded_batch(spec: Spec, rng: np.random.Generator) -> list[np.ndarray]:
         pad = inp.pad_value if inp.pad_value is not None else 0
         if inp.dtype.startswith(("int", "uint")):
             data = rng.integers(1, vocab, size=(BATCH,) + shape)
+            data[data == pad] = 2 if pad == 1 else 1  # no accidental pad values
         else:
             data = rng.normal(size=(BATCH,) + shape)
             data[np.abs(data - pad) < 1e-3] += 0.5  # no accidental pad values
@@ -209,8 +240,12 @@ def _smallest_vocabulary(spec: Spec) -> int:
     return min(sizes, default=50)
 
 
-def run(keras, built: Built, spec: Spec, batch: list[np.ndarray]) -> Observation:
-    """Run the model on ``batch`` the way ``Functional.call`` does, recording every node."""
+def run(keras, built: Built, spec: Spec, batch: list[np.ndarray], hook=None, call_model: bool = True) -> Observation:
+    """Run the model on ``batch`` the way ``Functional.call`` does, recording every node.
+
+    ``hook.before(node_id, args, kwargs)`` and ``hook.after(node_id, outputs)``
+    see each spec node's call (node_id None for Keras' own ops).
+    """
     model = built.model
     origin = {id(t): (node_id, i) for node_id, outs in built.tensors.items() for i, t in enumerate(outs)}
     runtime: dict[str, NodeFacts] = {}
@@ -227,12 +262,16 @@ def run(keras, built: Built, spec: Spec, batch: list[np.ndarray]) -> Observation
             if not node.operation or node.is_input:
                 continue
             args, kwargs = node.arguments.fill_in(values)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                outputs = _flatten(node.operation(*args, **kwargs))
             # Nodes that are not spec layers are Keras ops recorded while the
             # graph was built (e.g. a mask computed for a layer's `mask=` arg).
             node_id, _ = origin.get(id(node.outputs[0]), (None, None))
+            if hook is not None:
+                hook.before(node_id, args, kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                outputs = _flatten(node.operation(*args, **kwargs))
+            if hook is not None:
+                hook.after(node_id, outputs)
             if node_id is not None:
                 order.append(node_id)
                 runtime[node_id] = NodeFacts([_facts(y) for y in outputs], _destroy_warned(caught))
@@ -241,13 +280,14 @@ def run(keras, built: Built, spec: Spec, batch: list[np.ndarray]) -> Observation
     replay = [values[id(t)] for t in model.outputs]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        called = _flatten(model(batch))
+        called = _flatten(model(batch)) if call_model else replay
     return Observation(
         symbolic=built.symbolic,
         runtime=runtime,
         model_output_masks=[_facts(t).has_mask for t in called],
         replay_output_masks=[_facts(t).has_mask for t in replay],
         order=order,
+        replay_values=replay,
     )
 
 
