@@ -112,10 +112,11 @@ class FindingScore:
     false_negative: dict[str, set[str]] = field(default_factory=dict)
 
 
-def compare_findings(diagnostics: list, truth: dict[str, set[str]]) -> FindingScore:
+def compare_findings(diagnostics: list, truth: dict[str, set[str]],
+                     undecided: dict[str, set[str]] | None = None) -> FindingScore:
     score = FindingScore()
     for code, expected in truth.items():
-        reported = {d.node for d in diagnostics if d.code == code}
+        reported = {d.node for d in diagnostics if d.code == code} - (undecided or {}).get(code, set())
         score.agree[code] = reported & expected
         score.false_positive[code] = reported - expected
         score.false_negative[code] = expected - reported

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,21 +88,21 @@ def _outputs_equal(a: Any, b: Any) -> bool:
 
 
 def _inverted(mask: Any) -> Any:
-    """A different mask of the same shape: the inverse, with step 0 kept valid (no fully masked row)."""
+    """A different mask of the same shape: the inverse, with step 0 kept valid (no fully masked row) if there are more."""
     if mask is None:
         return None
     if isinstance(mask, (list, tuple)):
         return [_inverted(m) for m in mask]
     flipped = np.logical_not(np.asarray(mask).astype(bool))
-    if flipped.ndim >= 2:
+    if flipped.ndim >= 2 and flipped.shape[1] > 1:
         flipped[:, 0] = True
     return flipped
 
 
 def _made_up(tensor: Any) -> np.ndarray:
-    """A mask for a (batch, time, ...) tensor: valid, padded, valid... with step 0 valid."""
+    """A mask for a (batch, time, ...) tensor: valid, padded, valid... (a single step: padded)."""
     batch, time = tensor.shape[0], tensor.shape[1]
-    pattern = np.arange(time) % 2 == 0
+    pattern = np.arange(time) % 2 == 0 if time > 1 else np.zeros(1, bool)  # one step: mask it
     return np.broadcast_to(pattern, (batch, time)).copy()
 
 
@@ -216,7 +217,7 @@ class Recorder:
                     facts.args.append(arg)
             outputs = original(*args, **kwargs)
             if recorder.probe:
-                _probe(original, args, kwargs, mask_params, facts)
+                _probe_cached(layer, original, args, kwargs, mask_params, facts)
             return outputs
 
         call.__wrapped__ = original  # inspect.signature(layer.call) still shows the layer's own
@@ -237,6 +238,25 @@ class Recorder:
         call.__wrapped__ = original
         layer.call = call
         layer._graphmask_oracle_wrapped = True
+
+
+_PROBED: dict[str, list[tuple[bool, bool]]] = {}  # what a layer configuration reads, per argument shape
+
+
+def _probe_cached(layer, call, args, kwargs, mask_params, facts: CallFacts) -> None:
+    """``_probe``, once per layer configuration, call keywords and argument shapes (a property of those)."""
+    import json
+
+    config = {k: v for k, v in layer.get_config().items() if k != "name"}
+    plain = {k: v for k, v in kwargs.items() if not _flat(v) and k not in mask_params}
+    shapes = [(a.param, a.item, a.channel, a.given is None,
+               tuple(_item(inspect.signature(call).bind(*args, **kwargs).arguments, a).shape)) for a in facts.args]
+    key = json.dumps([type(layer).__name__, config, plain, shapes], sort_keys=True, default=str)
+    if key not in _PROBED:
+        _probe(call, args, kwargs, mask_params, facts)
+        _PROBED[key] = [(a.reads, a.would_read) for a in facts.args]
+    for arg, (reads, would_read) in zip(facts.args, _PROBED[key]):
+        arg.reads, arg.would_read = reads, would_read
 
 
 def _probe(call, args, kwargs, mask_params, facts: CallFacts) -> None:
@@ -322,9 +342,7 @@ class Keys:
         self.variables: dict[str, Any] = {}
 
     def patch(self, layer_spec, instance) -> None:
-        if type(instance).__name__ not in GENERATORS:
-            return
-        if type(instance).__name__ == "Embedding" and not instance.mask_zero:
+        if not _generates(instance):
             return
         ops = self.keras.ops
         key = self.keras.Variable(True, dtype="bool", trainable=False, name=f"key_{layer_spec.id}")
@@ -366,29 +384,36 @@ def _carries(keras, spec: Spec, built: Built, observed: Observation) -> dict[str
     for name, inp in spec.inputs.items():
         if inp.pad_value is None or not inp.shape:
             continue
-        shapes = dict(base)
-        shapes[name] = (base[name][0], base[name][1] + LONGER) + tuple(base[name][2:])
-        tensors = {ref: keras.KerasTensor(shape, dtype=_dtype(built, ref)) for ref, shape in shapes.items()}
-        carried = {name}
-        for node_id, how, what, tensor_kwargs in built.calls:
-            refs = _refs(how, what) + _refs("keywords", tensor_kwargs)
-            outputs = [r for r in base if parse_ref(r)[0] == node_id]
-            try:
-                made = _symbolic_call(keras, spec, built, node_id, how, what, tensor_kwargs, tensors)
-            except Exception:  # noqa: BLE001 - a layer that cannot take the longer input: see below
-                made = None
-            if made is None or len(made) != len(outputs):
-                # The layer rejects the longer axis (Flatten -> Dense, Add of unequal lengths): an
-                # element-wise result keeps the time steps of its inputs, anything else has lost them.
-                keeps = any(_ref_key(r) in carried for r in refs) and all(len(base[o]) >= 3 for o in outputs)
-                made = [keras.KerasTensor(base[o], dtype=_dtype(built, o)) for o in outputs]
-                carried |= set(outputs) if keeps else set()
-            for ref, tensor in zip(outputs, made):
-                tensors[ref] = tensor
-                if _time_axis(tensor) and tensor.shape[1] != base[ref][1]:
-                    carried.add(ref)
-        found[name] = carried
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # layers that drop the symbolic masks say so; not what is probed
+            found[name] = _carried(keras, spec, built, base, name)
     return found
+
+
+def _carried(keras, spec: Spec, built: Built, base: dict, name: str) -> set[str]:
+    """The refs whose time axis is longer when input ``name`` is (its padding reaches them as time steps)."""
+    shapes = dict(base)
+    shapes[name] = (base[name][0], base[name][1] + LONGER) + tuple(base[name][2:])
+    tensors = {ref: keras.KerasTensor(shape, dtype=_dtype(built, ref)) for ref, shape in shapes.items()}
+    carried = {name}
+    for node_id, how, what, tensor_kwargs in built.calls:
+        refs = _refs(how, what) + _refs("keywords", tensor_kwargs)
+        outputs = [r for r in base if parse_ref(r)[0] == node_id]
+        try:
+            made = _symbolic_call(keras, spec, built, node_id, how, what, tensor_kwargs, tensors)
+        except Exception:  # noqa: BLE001 - a layer that cannot take the longer input: see below
+            made = None
+        if made is None or len(made) != len(outputs):
+            # The layer rejects the longer axis (Flatten -> Dense, Add of unequal lengths): an
+            # element-wise result keeps the time steps of its inputs, anything else has lost them.
+            keeps = any(_ref_key(r) in carried for r in refs) and all(len(base[o]) >= 3 for o in outputs)
+            made = [keras.KerasTensor(base[o], dtype=_dtype(built, o)) for o in outputs]
+            carried |= set(outputs) if keeps else set()
+        for ref, tensor in zip(outputs, made):
+            tensors[ref] = tensor
+            if len(tensor.shape) >= 2 and _longer_time(len(tensor.shape), tensor.shape[1] - base[ref][1]):
+                carried.add(ref)
+    return carried
 
 
 def _ref_key(ref: str) -> str:
@@ -396,10 +421,17 @@ def _ref_key(ref: str) -> str:
     return ref if index is not None else node
 
 
-def _time_axis(tensor) -> bool:
-    """(batch, time, features...) data, or (batch, time) integer ids."""
-    rank = len(tensor.shape)
-    return rank >= 3 or (rank == 2 and "int" in str(tensor.dtype))
+def _longer_time(rank: int, grown: int | None) -> bool:
+    """Whether an axis 1 that grew by ``grown`` is the padded input's time axis.
+
+    (batch, time, features...) data: any growth (a valid convolution, a pooling,
+    a concatenation along time keep the steps).  (batch, n): only token ids
+    passed on unchanged grow by exactly the appended steps; a flattened
+    sequence grows by a multiple and has no time axis left.
+    """
+    if grown is None or grown == 0:
+        return False
+    return rank >= 3 or grown == LONGER
 
 
 def _dtype(built: Built, ref: str) -> str:
@@ -425,6 +457,8 @@ def _symbolic_call(keras, spec: Spec, built: Built, node_id, how, what, tensor_k
 class Truth:
     nodes: dict[str, set[str]]  # code -> nodes the finding must be on
     features: set[str]  # what the graph exercised (for the pool's coverage guard)
+    observed: Observation  # the base run (every key True), for the mask comparison
+    undecided: dict[str, set[str]] = field(default_factory=dict)  # code -> nodes the runs cannot decide
 
 
 def _param_refs(built: Built, node_id: str, how: str, what: Any, tensor_kwargs: dict) -> dict[tuple[str, int], str]:
@@ -463,7 +497,7 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
     built = build(keras, spec, patch=keys.patch)
     batch = padded_batch(spec, rng)
     recorder = Recorder(built)
-    observed = run(keras, built, spec, batch, hook=recorder, call_model=False)
+    observed = run(keras, built, spec, batch, hook=recorder)
     base_calls = recorder.calls
     found: dict[str, set[str]] = {code: set() for code in CODES}
     features: set[str] = set()
@@ -472,16 +506,32 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
     readers = {(n, a.param, a.item) for n, f in base_calls.items() for a in f.args if a.reads}
     if readers:
         features.add("a call reads a mask")
-    if keys.variables:
+    output_masks = [_array(_mask_of(t)) for t in observed.replay_values]
+    if keys.variables and not readers and all(m is None for m in output_masks):
+        found["GM202"] |= set(keys.variables)  # nothing reads any mask: no run can tell generators apart
+        features.add("dead-end mask")
+    elif keys.variables:
+        # g's mask reaches a reader (or an output) if switching g's key alone changes what it gets,
+        # with the other keys off (an OR with their masks cannot hide g's) or on (a generator
+        # after g computes its mask from values that g's mask shaped).
         recorder.probe = False
-        keys.set(set())
-        off_calls, off_outputs = _masks_only(keras, built, spec, batch, recorder)
+        everything = frozenset(keys.variables)
+        runs = {everything: (base_calls, output_masks)}
+
+        def masks_with(on: frozenset):
+            if on not in runs:
+                keys.set(set(on))
+                runs[on] = _masks_only(keras, built, spec, batch, recorder)
+            return runs[on]
+
         for generator in keys.variables:
-            keys.set({generator})
-            on_calls, on_outputs = _masks_only(keras, built, spec, batch, recorder)
-            read = any(not _same(on_calls[n].arg(p, i).given, off_calls[n].arg(p, i).given)
-                       for n, p, i in readers)
-            reaches_output = any(not _same(a, b) for a, b in zip(on_outputs, off_outputs))
+            pairs = [(frozenset({generator}), frozenset()), (everything, everything - {generator})]
+            read = reaches_output = False
+            for on, off in pairs:
+                (on_calls, on_outputs), (off_calls, off_outputs) = masks_with(on), masks_with(off)
+                read |= any(not _same(on_calls[n].arg(p, i).given, off_calls[n].arg(p, i).given)
+                            for n, p, i in readers)
+                reaches_output |= any(not _same(a, b) for a, b in zip(on_outputs, off_outputs))
             if reaches_output:
                 features.add("mask reaches an output")
             if not read and not reaches_output:
@@ -506,6 +556,9 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
         if facts is None:
             continue
         refs = _param_refs(built, node_id, how, what, tensor_kwargs)
+        if _rnns(layer) or type(layer).__name__ == "SimpleRNN":
+            features |= _rnn_features(spec, refs.get((facts.args[0].param, 0)) if facts.args else None,
+                                      facts.args[0].given is not None if facts.args else False)
         if isinstance(layer, merge_base) and how == "list" and len(what) >= 2:
             masked = [a.masked for a in facts.args if a.param == facts.args[0].param]
             if any(masked) and not all(masked):
@@ -529,7 +582,7 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
                 if not bool(tf_rnn._is_sequence_right_padded(mask)):
                     found["GM402"].add(node_id)
             break  # a Bidirectional's halves share their arguments
-        if node_id in keys.variables and facts.args:
+        if _generates(layer) and facts.args:
             first = refs.get((facts.args[0].param, 0))
             node, index = parse_ref(first)
             shape = observed.runtime[node].outputs[index or 0].shape
@@ -543,12 +596,29 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
             features.add("declared padded input" if inp.pad_value is not None else "undeclared padded input")
             if inp.pad_value is not None:
                 features.add(f"{inp.padding} padding")
-    return Truth(found, features)
+    # A shared generator is one instance, so one key: its calls cannot be told apart.
+    shared = {n for layer in spec.layers if layer.share and layer.share in keys.variables
+              for n in (layer.id, layer.share)}
+    found["GM202"] -= shared
+    return Truth(found, features, observed, {"GM202": shared})
 
 
-def _mask_flag(observed: Observation, ref: str) -> bool:
-    node, index = parse_ref(ref)
-    return observed.runtime[node].outputs[index or 0].has_mask
+def _rnn_features(spec: Spec, first: str | None, masked: bool) -> set[str]:
+    """What feeds an RNN: a time-axis Concatenate, or a mask over Dense -> Dropout."""
+    layers = {layer.id: layer for layer in spec.layers}
+    producer = layers.get(parse_ref(first)[0]) if first else None
+    if producer is None:
+        return set()
+    if producer.type == "Concatenate" and producer.args.get("axis") == 1:
+        return {"time-axis Concatenate before an RNN"}
+    before = layers.get(producer.inputs) if isinstance(producer.inputs, str) else None
+    if masked and producer.type == "Dropout" and before is not None and before.type == "Dense":
+        return {"multi-hop masked path (Dense, Dropout, RNN)"}
+    return set()
+
+
+def _generates(layer) -> bool:
+    return type(layer).__name__ in GENERATORS and getattr(layer, "mask_zero", True)
 
 
 def _rnns(layer) -> list:

@@ -21,6 +21,11 @@ RUN_LENGTH = 6  # runtime length of a `null` time axis (the oracle's batch uses 
 RNNS = ("LSTM", "GRU", "SimpleRNN")
 N_STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
 ELEMENTWISE = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+# Arguments that keep an LSTM/GRU off cuDNN (GM401), and the default that keeps it on.
+_COMMON_BLOCKERS = [("activation", "relu"), ("recurrent_activation", "hard_sigmoid"), ("use_bias", False),
+                    ("recurrent_dropout", 0.2), ("use_cudnn", False), ("use_cudnn", "auto")]
+CUDNN_BLOCKERS = {"LSTM": _COMMON_BLOCKERS, "GRU": _COMMON_BLOCKERS + [("reset_after", False)]}
+OPS = ("add", "multiply", "tanh", "cast")  # keras.ops calls: binary, with a scalar, unary, returns its input
 SHAREABLE = ("Dense", "Conv1D", "LayerNormalization", "Embedding", "TimeDistributed") + RNNS
 
 
@@ -85,6 +90,8 @@ class SpecGenerator:
             (self._rnn, 7), (self._bidirectional, 4), (self._time_distributed, 2), (self._masking, 3),
             (self._elementwise, 7), (self._concatenate, 5), (self._dot, 1), (self._attention, 4),
             (self._mha, 4), (self._share, 3), (self._embedding, 2),
+            # what the findings oracle needs (tests/oracle/findings.py)
+            (self._op_node, 4), (self._multi_hop, 2), (self._seq2seq, 2), (self._concat_time_rnn, 2),
         ]
 
     # ------------------------------------------------------------ helpers
@@ -152,8 +159,10 @@ class SpecGenerator:
             spec = {"shape": [features], "dtype": "float32"}
             static, run = (features,), (features,)
         if kind != "vec" and self.rng.random() < 0.6:
-            spec["pad_value"] = 0 if kind == "ids" else 0.0
-            if self.rng.random() < 0.15:
+            # now and then a pad value a mask_zero/Masking default does not mask (GM206)
+            other = self.rng.random() < 0.15
+            spec["pad_value"] = (7 if other else 0) if kind == "ids" else (-1.0 if other else 0.0)
+            if self.rng.random() < 0.3:
                 spec["padding"] = "pre"
         self.inputs[name] = spec
         tensor = Tensor(name, static, run, ids=kind == "ids", vocab=20 if kind == "ids" else 0)
@@ -265,20 +274,24 @@ class SpecGenerator:
         self._single("RepeatVector", {"n": n}, x, (n,) + x.static, (n,) + x.run)
         return True
 
-    def _rnn_args(self) -> tuple[str, dict]:
+    def _rnn_args(self, static_length: int | None = None) -> tuple[str, dict]:
         type_name = self.rng.choice(RNNS)
         args: dict[str, Any] = {"units": self.rng.choice([2, 3])}
         if self.rng.random() < 0.5:
             args["return_sequences"] = True
         if self.rng.random() < 0.25:
             args["return_state"] = True
+        if type_name in CUDNN_BLOCKERS and self.rng.random() < 0.3:
+            blockers = CUDNN_BLOCKERS[type_name] + ([("unroll", True)] if static_length else [])
+            key, value = self.rng.choice(blockers)
+            args[key] = value
         return type_name, args
 
     def _rnn(self) -> bool:
         x = self._pick(self._seq())
         if x is None:
             return False
-        type_name, args = self._rnn_args()
+        type_name, args = self._rnn_args(x.static[0])
         units = args["units"]
         seq = bool(args.get("return_sequences"))
         main = ((x.static[0], units), (x.run[0], units)) if seq else ((units,), (units,))
@@ -293,7 +306,7 @@ class SpecGenerator:
         x = self._pick(self._seq())
         if x is None:
             return False
-        type_name, inner = self._rnn_args()
+        type_name, inner = self._rnn_args(x.static[0])
         merge_mode = self.rng.choice(["concat", "concat", "sum", "mul", "ave", None])
         units = inner["units"]
         width = 2 * units if merge_mode == "concat" else units
@@ -320,8 +333,89 @@ class SpecGenerator:
         return True
 
     def _masking_on(self, x: Tensor) -> None:
-        self._single("Masking", {"mask_value": 0 if x.ids else 0.0}, x, x.static, x.run,
-                     ids=x.ids, vocab=x.vocab)
+        value = 0 if x.ids else self.rng.choice([0.0, 0.0, 0.0, -1.0])
+        self._single("Masking", {"mask_value": value}, x, x.static, x.run, ids=x.ids, vocab=x.vocab)
+
+    # ------------------------------------------------------------ for the findings oracle
+    def _op_node(self) -> bool:
+        """A keras.ops call (``op:``): what ``x + y``, ``x * 0.5``, ``ops.tanh`` are in Keras code."""
+        x = self._pick(self._float())
+        if x is None:
+            return False
+        op = self.rng.choice(OPS)
+        node: dict[str, Any] = {"id": self._new_id(f"op_{op}"), "op": op}
+        inputs: Any = x.ref
+        if op == "add":
+            partners = self._partners(x, 1)
+            if partners is None:
+                return False
+            inputs = [x.ref, partners[0].ref]
+            self._use(partners[0])
+        elif op == "multiply":
+            node["args"] = {"x2": 0.5}
+        elif op == "cast":
+            node["args"] = {"dtype": "float32"}
+        node["inputs"] = inputs
+        self._use(x)
+        self.layers.append(node)
+        made = Tensor(node["id"], x.static, x.run)
+        self.tensors.append(made)
+        self.records.append(_LayerRecord(node["id"], "op", None, [made]))
+        return True
+
+    def _multi_hop(self) -> bool:
+        """mask -> Dense -> Dropout -> RNN: a mask (or padding) carried over several layers."""
+        x = self._pick(self._seq())
+        if x is None:
+            return False
+        self._dense_on(x)
+        dense = self.tensors[-1]
+        self._single("Dropout", {"rate": 0.3}, dense, dense.static, dense.run)
+        self.forced = self.tensors[-1]
+        made = self._rnn()
+        self.forced = None
+        return made
+
+    def _seq2seq(self) -> bool:
+        """An encoder's states initialise a decoder: an RNN call with several tensors (GM208)."""
+        x = self._pick(self._seq())
+        y = self._pick(self._seq())
+        if x is None or y is None:
+            return False
+        type_name = self.rng.choice(["LSTM", "GRU"])
+        units = self.rng.choice([2, 3])
+        n = N_STATES[type_name]
+        encoder = self._add(type_name, {"units": units, "return_state": True}, x.ref,
+                            [((units,), (units,))] * (1 + n), source=None)
+        self._use(x, *encoder[1:])
+        states = [t.ref for t in encoder[1:]]
+        seq = self.rng.random() < 0.5
+        args = {"units": units, "return_sequences": True} if seq else {"units": units}
+        out = ((y.static[0], units), (y.run[0], units)) if seq else ((units,), (units,))
+        if self.rng.random() < 0.5:
+            inputs, call = {"sequences": y.ref, "initial_state": states}, None
+        else:
+            inputs, call = y.ref, {"initial_state": states}
+        self._use(y)
+        self._add(type_name, args, inputs, [out], call=call)
+        return True
+
+    def _concat_time_rnn(self) -> bool:
+        """Sequences concatenated along time, then an RNN: padding between valid steps (GM402)."""
+        x = self._pick(self._seq())
+        if x is None:
+            return False
+        partners = self._partners(x, 1, skip_axis=0) or [x]
+        group = [x, partners[0]]
+        static = [None if any(t.static[0] is None for t in group) else sum(t.static[0] for t in group),
+                  x.static[1]]
+        run = [sum(t.run[0] for t in group), x.run[1]]
+        self._use(*group)
+        joined = self._add("Concatenate", {"axis": 1}, [t.ref for t in group], [(tuple(static), tuple(run))])[0]
+        type_name = self.rng.choice(["LSTM", "GRU"])
+        units = self.rng.choice([2, 3])
+        self._single(type_name, {"units": units}, joined, (units,), (units,))
+        return True
 
     def _masking(self) -> bool:
         # Mostly float sequences; rarely vectors or ids (the surprising cases).
