@@ -571,8 +571,9 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
                 found["GM208"].add(node_id)
             if not arg.masked and arg.given is None and arg.would_read and padded:
                 found["GM205"].add(node_id)
-        for rnn in _rnns(layer):
-            eligible = keras_says_eligible(rnn)
+        rnns = _rnns(layer)
+        if rnns:  # a Bidirectional's halves may differ (backward_layer): on cuDNN only if both are
+            eligible = all(keras_says_eligible(rnn) for rnn in rnns)
             if not eligible:
                 found["GM401"].add(node_id)
             first = facts.args[0] if facts.args else None
@@ -581,7 +582,6 @@ def truth(keras, spec: Spec, rng: np.random.Generator) -> Truth:
                 features.add("masked cuDNN-eligible RNN")
                 if not bool(tf_rnn._is_sequence_right_padded(mask)):
                     found["GM402"].add(node_id)
-            break  # a Bidirectional's halves share their arguments
         if _generates(layer) and facts.args:
             first = refs.get((facts.args[0].param, 0))
             node, index = parse_ref(first)
