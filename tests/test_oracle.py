@@ -7,6 +7,9 @@ run on a padded batch.  For every node, the static pass must agree with the
 running model on: whether each output carries a mask, the mask's rank, the
 known output dims, whether Keras warned that the layer destroys a mask (==
 the ``unsupported`` role == GM201), and the order Keras calls the layers in.
+On the same build, the findings oracle (``tests/oracle/findings.py``) derives
+from the running model where GM202, GM204-GM208, GM401 and GM402 are due; the
+disagreements with graphmask must be exactly ``tests/oracle/known_findings.json``.
 A failure prints the spec and every disagreement.
 """
 
@@ -207,7 +210,8 @@ def test_the_findings_oracle_covered_the_pool():
     assert not missing, f"no random graph exercised: {sorted(missing)}"
     never = [code for code in CODES if not finding_counts[code]["tp"] + finding_counts[code]["fn"]]
     assert not never, f"Keras never showed these findings in the pool, so their recall means nothing: {never}"
-    print(f"\nfindings oracle over {totals['random graphs']} random graphs (known disagreements included):")
+    print(f"\nfindings oracle over {totals['random graphs']} random graphs and the examples "
+          "(known disagreements included):")
     print(precision_recall_table(finding_counts))
 
 
