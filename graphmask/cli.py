@@ -1,7 +1,8 @@
 """Command line: a thin shell over the Python API.
 
-Each subcommand lives in ``graphmask/commands/<name>.py`` with
-``register(subparsers)`` and ``run(args) -> int``. This module is the only
+Each subcommand lives in ``graphmask/commands/<name>.py`` (``import_.py`` for
+``import``, a Python keyword) with ``register(subparsers)`` and
+``run(args) -> int``. This module is the only
 place that exits; it turns unexpected failures into GM000 (exit 2).
 """
 
@@ -14,15 +15,12 @@ import traceback
 
 from graphmask import __version__
 from graphmask.atomic import OutputExistsError
+from graphmask.errors import UsageError
 
-# Order shown in --help. A command module that is absent is skipped.
-COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import", "lsp")
+# Command modules, in the order shown in --help. A command module that is absent is skipped.
+COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import_", "lsp")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad command-line usage detected after parsing (exit 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -81,7 +81,7 @@ def load_config(path: str | os.PathLike) -> Config:
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
         if key not in _KNOWN_KEYS:
-            from graphmask.spec.loader import did_you_mean
+            from graphmask.suggest import did_you_mean
 
             raise ConfigError(f"{path}: unknown key `{raw_key}` in [tool.graphmask]"
                               f"{did_you_mean(key, set(_KNOWN_KEYS))}")

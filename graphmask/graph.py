@@ -15,7 +15,7 @@ import networkx as nx
 
 from graphmask import codes
 from graphmask.diagnostics import Diagnostic
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 from graphmask.spec.models import InputSpec, LayerSpec, Spec, parse_ref
 from graphmask.spec.yaml_loader import Position
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from graphmask import docs_blocks
+import devtools.docs
+from devtools.docs import blocks as docs_blocks
 from graphmask.catalog import load_catalog
 from graphmask.checker import check_text
 from graphmask.cli import build_parser
@@ -21,8 +22,8 @@ _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")  # inline Markdown links and imag
 
 
 def test_generated_docs_are_fresh():
-    stale = docs_blocks.stale()
-    assert stale == [], f"stale generated docs: {[str(p) for p in stale]}; run `{docs_blocks.COMMAND}`"
+    stale = devtools.docs.stale()
+    assert stale == [], f"stale generated docs: {[str(p) for p in stale]}; run `{devtools.docs.COMMAND}`"
 
 
 def test_a_block_without_markers_is_an_error_not_a_silent_no_op():

@@ -16,7 +16,7 @@ from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 
 def check_structure(g: SpecGraph) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []

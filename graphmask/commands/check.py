@@ -18,6 +18,7 @@ import sys
 from graphmask.batch import CheckOptions, check_files
 from graphmask.config import Config, ConfigError, NO_CONFIG, discover_config, excluded, load_config
 from graphmask.diagnostics import has_errors
+from graphmask.errors import UsageError
 from graphmask.files import SPEC_PATTERNS, discover
 from graphmask.selection import Selection, SelectionError, parse_codes
 from graphmask.spec import Limits
@@ -95,8 +96,6 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
-
     try:
         config = _config(args)
         selection = Selection(
@@ -152,8 +151,6 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _files(args: argparse.Namespace, config: Config) -> list[str]:
-    from graphmask.cli import UsageError
-
     paths = args.paths or config.resolved_paths() or ["."]
     patterns = tuple(args.include or config.include or SPEC_PATTERNS)
     found = discover(paths, patterns)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
+from graphmask.errors import SpecError, UsageError
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def build(args: argparse.Namespace):
     """Compile ``args.spec``; returns ``Compiled`` or an exit code after printing why not."""
-    from graphmask import SpecError
-
     require_file(args.spec)
     from graphmask.keras.compile import compile_spec
     from graphmask.keras.errors import CompileError
@@ -48,8 +47,6 @@ def build(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
-
     output = Path(args.output)
     if output.suffix != ".keras":
         raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from graphmask.commands import print_diagnostics, refuse_existing, require_file
+from graphmask.errors import UsageError
 
 FORMATS = ("mermaid", "dot", "svg", "html")
 # mermaid's default limits (maxTextSize, maxEdges), which GitHub keeps: past them it shows an error instead.
@@ -38,7 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from graphmask.analysis.masks import infer_masks
     from graphmask.atomic import OutputExistsError, write_atomic
     from graphmask.checker import check_path
-    from graphmask.cli import UsageError
     from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
     from graphmask.report.graph_html import format_html
     from graphmask.report.graph_mermaid import format_mermaid, format_mermaid_markdown

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
 from graphmask.commands.compile import add_build_options
+from graphmask.errors import UsageError
 
 DEMO_SAMPLES = 8
 MASK_SUFFIX = ".mask"  # npz key of an output's mask: "<output name>.mask" (names never contain '.')
@@ -41,7 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from graphmask import SpecError, load
     from graphmask.checker import check_spec
-    from graphmask.cli import UsageError
     from graphmask.diagnostics import has_errors
     from graphmask.keras import inputs as data
     from graphmask.keras.errors import InputError
@@ -68,8 +68,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_usage(args: argparse.Namespace) -> None:
-    from graphmask.cli import UsageError
-
     require_file(args.spec)
     if bool(args.inputs) == bool(args.demo):
         raise UsageError("give the model's inputs with --input NAME=FILE (repeatable), or use --demo")
@@ -84,7 +82,6 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 
 def _run_model(args: argparse.Namespace, spec, arrays) -> int:
-    from graphmask.cli import UsageError
     from graphmask.keras.errors import CompileError, ModelFailed, RunError
     from graphmask.keras.run import run_spec
 
@@ -123,7 +120,6 @@ def _run_model(args: argparse.Namespace, spec, arrays) -> int:
 def _write(args: argparse.Namespace, result) -> None:
     import numpy as np
 
-    from graphmask.cli import UsageError
     from graphmask.keras.inputs import parse_input_arg
     from graphmask.atomic import atomic_path
 

@@ -24,6 +24,7 @@ from graphmask.keras.build import (BuildFailure, LayerFactory, Trace, functional
                                    symbolic_inputs, trace)
 from graphmask.keras.errors import CompileError
 from graphmask.spec import Spec
+from graphmask.spec.loader import load
 
 
 @dataclass
@@ -41,8 +42,6 @@ class Compiled:
 def load_spec(spec_or_path: Spec | str | os.PathLike) -> Spec:
     if isinstance(spec_or_path, Spec):
         return spec_or_path
-    from graphmask import load
-
     return load(spec_or_path)
 
 

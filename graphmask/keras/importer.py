@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 import networkx as nx
-import yaml
 
 from graphmask.catalog import load_catalog
 from graphmask.keras.import_args import ArgConverter, plain
@@ -101,34 +100,6 @@ def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
         raise ImportFailure(f"the {kind} config is not in the form Keras writes it "
                             f"({type(exc).__name__}: {exc})") from None
     return result
-
-
-def import_model(path: str | os.PathLike) -> ImportResult:
-    return import_config(read_model_config(path))
-
-
-def to_yaml(spec: Mapping[str, Any]) -> str:
-    """Block style at the top, one flow-style line per short layer."""
-    head = {k: v for k, v in spec.items() if k not in ("inputs", "layers", "outputs", "custom_layers")}
-    parts = [yaml.safe_dump(head, sort_keys=False, allow_unicode=True)]
-    parts.append("inputs:\n" + "".join(f"  {name}: {_flow(value)}\n" for name, value in spec["inputs"].items()))
-    if spec.get("custom_layers"):
-        parts.append(yaml.safe_dump({"custom_layers": spec["custom_layers"]}, sort_keys=False))
-    lines = []
-    for layer in spec["layers"]:
-        flow = _flow(layer)
-        if len(flow) <= 110:
-            lines.append(f"  - {flow}\n")
-        else:
-            block = yaml.safe_dump([layer], sort_keys=False, allow_unicode=True, width=100)
-            lines.append("".join("  " + line + "\n" for line in block.splitlines()))
-    parts.append("layers:\n" + "".join(lines))
-    parts.append(yaml.safe_dump({"outputs": spec["outputs"]}, sort_keys=False, default_flow_style=None))
-    return "".join(parts)
-
-
-def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6, allow_unicode=True).strip()
 
 
 def _ident(name: str, taken: set[str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -10,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from graphmask.diagnostics import Diagnostic
+from graphmask.diagnostics import Diagnostic, Severity
+from graphmask.errors import SpecError
 from graphmask.spec.models import (
     CODE_PATTERN,
     ID_PATTERN,
@@ -34,6 +34,7 @@ from graphmask.spec.yaml_loader import (
     limit_hint,
     parse_yaml,
 )
+from graphmask.suggest import did_you_mean
 
 
 @dataclass
@@ -43,16 +44,6 @@ class LoadResult:
     spec: Spec | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source: SourceMap | None = None
-
-
-def did_you_mean(name: str, candidates: list[str] | set[str] | frozenset[str]) -> str:
-    """`` (did you mean `x`?)`` when a candidate is close, else ``""``."""
-    close = difflib.get_close_matches(str(name), sorted(candidates), n=1, cutoff=0.75)
-    if not close:
-        lowered = {c.lower(): c for c in candidates}
-        if str(name).lower() in lowered:
-            close = [lowered[str(name).lower()]]
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def read_text(path: str | os.PathLike, limits: Limits = Limits()) -> str:
@@ -106,6 +97,23 @@ def load_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadResult:
     except YamlLoadError as exc:
         return LoadResult(None, [_at(exc.position, "GM101", exc.message, file, hint=exc.hint)])
     return load_text(text, file, limits)
+
+
+def load(path: str | os.PathLike) -> Spec:
+    """Load and validate a spec file; raise ``SpecError`` if it is not valid."""
+    return _spec_or_error(load_file(path))
+
+
+def loads(text: str, file: str = "<string>") -> Spec:
+    """Like ``load`` for spec text."""
+    return _spec_or_error(load_text(text, file))
+
+
+def _spec_or_error(result: LoadResult) -> Spec:
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.spec is None or errors:
+        raise SpecError(errors or result.diagnostics)
+    return result.spec
 
 
 def validate_data(data: Any, source: SourceMap, limits: Limits = Limits()) -> LoadResult:

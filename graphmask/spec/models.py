@@ -144,22 +144,6 @@ class LayerSpec(_Strict):
             raise ValueError("a `share` node reuses another layer: it takes no `type` or `args`")
         return self
 
-    def input_bindings(self) -> list[tuple[str | int, str]]:
-        """The explicit inputs as ``(slot, ref)``: slot is a position or a call keyword."""
-        if self.inputs is None:
-            return []
-        if isinstance(self.inputs, str):
-            return [(0, self.inputs)]
-        if isinstance(self.inputs, list):
-            return list(enumerate(self.inputs))
-        bindings: list[tuple[str | int, str]] = []
-        for keyword, refs in self.inputs.items():
-            if isinstance(refs, str):
-                bindings.append((keyword, refs))
-            else:
-                bindings.extend((f"{keyword}[{i}]", r) for i, r in enumerate(refs))
-        return bindings
-
 
 class ObjectSpec(_Strict):
     """A Keras optimizer, loss or metric with constructor arguments."""

@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
+from graphmask.errors import SpecError, UsageError
+from graphmask.spec.loader import loads
+from graphmask.spec.writer import to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -24,10 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask import SpecError, loads
     from graphmask.checker import check_spec
-    from graphmask.cli import UsageError
-    from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
+    from graphmask.keras.importer import ImportFailure, import_config, read_model_config
     from graphmask.atomic import write_atomic
 
     output = Path(args.output)
