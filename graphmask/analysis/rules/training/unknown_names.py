@@ -10,7 +10,7 @@ from graphmask.analysis.rules.training.assign import NamedObject, named
 from graphmask.catalog.training import KIND_WORDS, Kind, load_training_catalog
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 
 CODE = codes.GM502
 

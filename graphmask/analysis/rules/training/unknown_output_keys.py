@@ -9,7 +9,7 @@ from graphmask.analysis.flow import MaskFlow
 from graphmask.analysis.rules.training.assign import output_names
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 
 CODE = codes.GM505
 
