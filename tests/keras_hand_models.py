@@ -146,3 +146,13 @@ KNOWN_BUILD_FAILURES = {
     "blog_custom_boolean_masking": "GM303",  # call() cannot run on a symbolic input
     "blog_custom_external_data_masking": "GM303",
 }
+
+
+def refused_for(path) -> list[str]:
+    """The codes compile must refuse an example for, from its own `# expect:` lines and the notes above."""
+    from spec_expectations import expected_errors
+
+    codes = sorted(expected_errors(path))
+    if path.stem in KNOWN_BUILD_FAILURES:
+        codes.append(KNOWN_BUILD_FAILURES[path.stem])
+    return codes

@@ -2,7 +2,7 @@
 
 Each example's leading comment block has one ``# expect: GMxxx line N`` per
 expected diagnostic (N = the 1-based line it points at), or
-``# expect: nothing``. The expectations are what Keras 3 does (recorded in
+``# expect: nothing`` (parsed by ``spec_expectations``). The expectations are what Keras 3 does (recorded in
 each file's comment), not what the current checker happens to say.
 """
 
@@ -13,34 +13,19 @@ from pathlib import Path
 
 import pytest
 
+import spec_expectations
 from graphmask.checker import check_path
 from graphmask.spec import load_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
-_EXPECT = re.compile(r"^# expect: (?:(?P<nothing>nothing)|(?P<code>GM\d{3}) line (?P<line>\d+))\s*$")
 # GM901 (an `ignore:` that suppressed nothing) is about the suppressions, not the model.
 _IGNORED_CODES = {"GM901"}
 
 
 def expectations(path: Path) -> set[tuple[str, int]]:
     """The (code, line) pairs promised by the file's leading comment block."""
-    expected: set[tuple[str, int]] = set()
-    nothing = False
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.startswith("#"):
-            break  # only the leading comment block counts
-        if not raw.startswith("# expect:"):
-            continue
-        match = _EXPECT.match(raw)
-        assert match, f"{path.name}: malformed expectation {raw!r}"
-        if match["nothing"]:
-            nothing = True
-        else:
-            expected.add((match["code"], int(match["line"])))
-    assert nothing or expected, f"{path.name}: no `# expect:` line in the leading comment block"
-    assert not (nothing and expected), f"{path.name}: `# expect: nothing` together with expected codes"
-    return expected
+    return {(e.code, e.line) for e in spec_expectations.expectations(path)}
 
 
 def _ids(paths: list[Path]) -> list[str]:
@@ -60,6 +45,8 @@ def test_example_reports_exactly_what_it_promises(path: Path):
     actual = {(d.code, d.line) for d in result.diagnostics if d.code not in _IGNORED_CODES}
     details = "\n".join(f"  {d.line}:{d.column} {d.code} {d.message}" for d in result.diagnostics)
     assert actual == expected, f"{path.name}: expected {sorted(expected)}, got {sorted(actual)}\n{details}"
+    missing, _ = spec_expectations.unmatched(spec_expectations.expectations(path), result.diagnostics)
+    assert not missing, f"{path.name}: reported with another severity: {[str(e) for e in missing]}\n{details}"
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=_ids(EXAMPLE_FILES))

@@ -16,8 +16,10 @@ test, random seeds) is opt-in:
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,10 +30,11 @@ from hypothesis import strategies as st
 
 from graphmask.catalog import load_catalog
 from graphmask.checker import CheckResult, check_path, check_text
-from graphmask.diagnostics import RULES
+from graphmask.diagnostics import RULES, Severity
 from graphmask.report.json import format_json
 from graphmask.report.text import format_text
 from graphmask.spec.yaml_loader import parse_yaml
+from spec_expectations import expectations
 
 LONG = os.environ.get("GRAPHMASK_FUZZ") == "long"
 EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
@@ -260,3 +263,160 @@ def test_random_bytes_in_a_file_get_diagnostics(raw):
 def test_seed_specs_are_valid_input_for_the_mutators():
     """The fuzzer starts from real specs: all examples load as mappings."""
     assert len(SEEDS) > 5 and all(isinstance(s, dict) and "layers" in s for s in SEEDS)
+
+
+# -- properties that can fail: invalid input is caught, meaning-preserving edits change nothing ----
+
+VALID_SEEDS = [path for path in sorted(EXAMPLES.glob("*.yaml")) if not expectations(path)]
+
+
+def _spec_data(path: Path) -> dict:
+    return parse_yaml(path.read_text(encoding="utf-8"), str(path))[0]
+
+
+def _fresh_name(draw, taken) -> str:
+    """An identifier that is none of ``taken`` (the `zz` prefix keeps it off every real name)."""
+    suffix = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=8))
+    name = f"zz{suffix}"
+    return name if name not in taken else name + "_"
+
+
+@st.composite
+def invalid_spec(draw) -> tuple[str, str]:
+    """(YAML text, the code it must get): a valid example broken in one way that is always an error."""
+    path = draw(st.sampled_from(VALID_SEEDS))
+    spec = _spec_data(path)
+    layers = [layer for layer in spec["layers"] if "share" not in layer]
+    layer = draw(st.sampled_from(layers))
+    breakage = draw(st.sampled_from(["drop_field", "unknown_field", "unknown_type", "unknown_arg",
+                                     "undefined_ref", "duplicate_id", "duplicate_key"]))
+    if breakage == "drop_field":
+        del spec[draw(st.sampled_from(["graphmask", "name", "inputs", "layers", "outputs"]))]
+        return _dump(spec), "GM102"
+    if breakage == "unknown_field":
+        layer[_fresh_name(draw, set(layer) | {"id", "type", "args", "inputs", "call", "share", "ignore"})] = 1
+        return _dump(spec), "GM102"
+    if breakage == "unknown_type":
+        layer["type"] = _fresh_name(draw, set(LAYER_TYPES) | set(spec.get("custom_layers") or {})).capitalize()
+        return _dump(spec), "GM103"
+    if breakage == "unknown_arg":
+        known = [x for x in spec["layers"] if CATALOG.get(x.get("type") or "") is not None]
+        if not known:  # only custom layers: add a Keras one
+            known = [{"id": _fresh_name(draw, set(_ids(spec))), "type": "Dropout", "args": {"rate": 0.1},
+                      "inputs": next(iter(spec["inputs"]))}]
+            spec["layers"].append(known[0])
+        layer = draw(st.sampled_from(known))
+        args = layer.setdefault("args", {})
+        args[_fresh_name(draw, set(args) | set(CATALOG.get(layer["type"]).args))] = 1
+        return _dump(spec), "GM104"
+    if breakage == "undefined_ref":
+        layer["inputs"] = _fresh_name(draw, set(_ids(spec)))
+        return _dump(spec), "GM105"
+    if breakage == "duplicate_id":
+        if len(spec["layers"]) < 2:
+            spec["layers"].append({"id": spec["layers"][0]["id"], "type": "Dropout", "args": {"rate": 0.1}})
+        else:
+            first, second = draw(st.sampled_from([(i, j) for i in range(len(spec["layers"]))
+                                                  for j in range(len(spec["layers"])) if i < j]))
+            spec["layers"][second]["id"] = spec["layers"][first]["id"]
+        return _dump(spec), "GM106"
+    return _dump(spec) + f"name: {spec['name']}_again\n", "GM101"  # a top-level key twice
+
+
+@fuzz_settings(ci_examples=40)
+@given(case=invalid_spec())
+def test_spec_broken_by_construction_gets_an_error(case):
+    text, code = case
+    result = check_text(text, "broken.yaml")
+    assert_diagnosed(result)
+    errors = {d.code for d in result.diagnostics if d.severity is Severity.ERROR}
+    assert code in errors, f"expected {code} among the errors, got {sorted(errors)}\n{text}"
+
+
+# Mappings whose key order is meaning: model inputs and outputs, in order; a layer's inputs.
+_ORDERED = {"inputs", "outputs"}
+_COMMENTS = st.sampled_from(["# note", "#", "# expect: GM201 line 1", "# - id: fake", "#: {[", "# ünïcödé"])
+
+
+def _plain_ok(text: str, flow: bool) -> bool:
+    """Whether `text` may be written unquoted and still read back as this very string."""
+    try:
+        return (yaml.safe_load(f"[{text}]") == [text]) if flow else (yaml.safe_load(f"k: {text}") == {"k": text})
+    except yaml.YAMLError:
+        return False
+
+
+def _scalar(draw, value, flow: bool) -> str:
+    if value is None:
+        return draw(st.sampled_from(["null", "~", "Null"]))
+    if isinstance(value, bool):
+        return draw(st.sampled_from(["true", "True"] if value else ["false", "False"]))
+    if isinstance(value, (int, float)):
+        return repr(value)
+    styles = ["single", "double"] + (["plain"] if _plain_ok(value, flow) else [])
+    style = draw(st.sampled_from(styles))
+    if style == "plain":
+        return value
+    return "'" + value.replace("'", "''") + "'" if style == "single" else json.dumps(value)
+
+
+def _flow(draw, value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(draw, k, True)}: {_flow(draw, v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(draw, v) for v in value) + "]"
+    return _scalar(draw, value, True)
+
+
+def _leaf(value) -> bool:
+    return not isinstance(value, (dict, list)) or all(not isinstance(v, (dict, list)) for v in
+                                                     (value.values() if isinstance(value, dict) else value))
+
+
+def _block(draw, value, indent: int, ordered: bool = True) -> list[str]:
+    """YAML lines for a mapping or list at `indent`, with the choices a human might make."""
+    pad = " " * indent
+    lines: list[str] = []
+    items = list(value.items()) if isinstance(value, dict) else list(value)
+    if isinstance(value, dict) and not ordered:
+        items = draw(st.permutations(items))
+    for item in items:
+        if draw(st.integers(0, 4)) == 0:
+            lines.append(pad + draw(_COMMENTS))
+        key, child = item if isinstance(value, dict) else (None, item)
+        head = f"{pad}{_scalar(draw, key, False)}:" if isinstance(value, dict) else f"{pad}-"
+        if not isinstance(child, (dict, list)) or not child or (_leaf(child) and draw(st.booleans())):
+            text = _flow(draw, child) if isinstance(child, (dict, list)) else _scalar(draw, child, False)
+            comment = f"  {draw(_COMMENTS)}" if draw(st.integers(0, 4)) == 0 else ""
+            lines.append(f"{head} {text}{comment}")
+            continue
+        keep_order = ordered if key is None else key not in _ORDERED
+        nested = _block(draw, child, indent + 2, keep_order)
+        if isinstance(value, list) and isinstance(child, dict):  # `- key: value` on the dash's line
+            first = next(i for i, line in enumerate(nested) if not line.lstrip().startswith("#"))
+            lines += nested[:first] + [f"{head} {nested[first].lstrip()}"] + nested[first + 1:]
+        else:
+            lines += [head] + nested
+    return lines
+
+
+def _meaning(result: CheckResult) -> Counter:
+    """What the diagnostics say, apart from where: lines move when the text is rewritten."""
+    return Counter((d.code, d.severity, d.node, d.message) for d in result.diagnostics)
+
+
+@fuzz_settings(ci_examples=40)
+@given(path=st.sampled_from(sorted(EXAMPLES.glob("*.yaml"))), data=st.data())
+def test_rewriting_a_spec_without_changing_its_meaning_changes_no_finding(path, data):
+    """Reordered keys (not where order is meaning), comments, quoting and flow style."""
+    text = "\n".join(_block(data.draw, _spec_data(path), 0, ordered=False)) + "\n"
+    assert parse_yaml(text, "rewritten.yaml")[0] == _spec_data(path), text  # the rewrite is the same data
+    before, after = _meaning(check_path(path)), _meaning(check_text(text, "rewritten.yaml"))
+    assert after == before, f"{path.name}: {sorted(before - after)} lost, {sorted(after - before)} new\n{text}"
+
+
+def test_the_valid_seeds_are_clean():
+    """The properties above start from specs that really are clean."""
+    assert len(VALID_SEEDS) >= 5
+    for path in VALID_SEEDS:
+        assert not [d for d in check_path(path).diagnostics if d.code != "GM901"], path.name

@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 
 import graphmask
-from graphmask.diagnostics import Severity
+from graphmask.diagnostics import RULES, Severity
 from oracle.compare import Comparison, compare
 from oracle.keras_build import observe
 from oracle.specgen import random_spec
+from spec_expectations import expected_codes
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 N_GRAPHS = 520
@@ -68,17 +69,28 @@ def _run(keras, text: str, seed: int, file: str) -> Comparison:
     return result
 
 
+# What Keras raises when it builds a model that an example expects a GM3xx error
+# for (the example's `# expect:` lines): the exception type and part of its message.
+KERAS_REJECTS = {
+    "GM301": (ValueError, "is incompatible with the layer"),  # the layer's input_spec rejects the rank
+}
+
+
 @pytest.mark.skipif(not EXAMPLES, reason="no example specs without custom layers under specs/ yet")
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_spec_matches_keras(keras, path: Path):
     text = path.read_text(encoding="utf-8")
     spec = graphmask.loads(text)
-    try:
-        observe(keras, spec, np.random.default_rng(0))
-    except Exception as exc:  # noqa: BLE001 - some examples show models Keras rejects
-        # Then the static check must reject it too (a GM3xx error), not pass it.
-        errors = [d for d in graphmask.check(spec) if d.code.startswith("GM3") and d.severity is Severity.ERROR]
-        assert errors, f"Keras cannot build {path.name} ({type(exc).__name__}: {exc}) but graphmask check passes it"
+    rejected = sorted(c for c in expected_codes(path) if c.startswith("GM3") and RULES[c].severity is Severity.ERROR)
+    if rejected:
+        # The example shows a model Keras rejects: the oracle's build must fail exactly so.
+        unknown = [c for c in rejected if c not in KERAS_REJECTS]
+        assert not unknown, f"{path.name} expects {unknown}: add how Keras rejects it to KERAS_REJECTS"
+        errors = tuple({KERAS_REJECTS[c][0] for c in rejected})
+        with pytest.raises(errors) as failure:
+            observe(keras, spec, np.random.default_rng(0))
+        assert any(KERAS_REJECTS[c][1] in str(failure.value) for c in rejected), (
+            f"{path.name}: Keras failed otherwise than expected for {rejected}: {failure.value!r}")
         return
     result = _run(keras, text, 0, str(path.relative_to(SPECS.parent)))
     assert result.nodes > len(spec.inputs), "no layer of the example was compared"

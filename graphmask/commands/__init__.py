@@ -25,14 +25,14 @@ def require_file(path: str) -> None:
 
 
 def refuse_existing(path: str | os.PathLike, overwrite: bool) -> None:
-    """Fail before the work when the output exists and ``--overwrite`` was not given.
+    """Fail before the work when the output exists and ``--overwrite`` was not given, or
+    is no regular file (a FIFO, a device: ``graphmask.atomic.check_target``).
 
     ``graphmask.atomic`` enforces this again, race-free, when it writes.
     """
-    from graphmask.atomic import OutputExistsError
+    from graphmask.atomic import check_target
 
-    if not overwrite and os.path.lexists(path):
-        raise OutputExistsError(path)
+    check_target(path, overwrite)
 
 
 def refuse_output(path: str | os.PathLike, overwrite: bool) -> None:

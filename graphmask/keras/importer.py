@@ -92,6 +92,9 @@ def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
         raise ImportFailure(f"cannot import a `{kind}` model: only Functional and Sequential models have a "
                             "graph graphmask can read (a subclassed model's call() is Python code)")
     if keras is None:
+        from graphmask.keras.quiet import load_tensorflow
+
+        load_tensorflow()
         import keras
     try:
         reader(model["config"], ArgConverter(keras, result.problems), result).convert()
@@ -223,6 +226,7 @@ class _Functional(_Base):
                 ids[(name, k)] = ident
                 calls.append((ident, layer, k, node))
         self.ids = ids
+        self._order_inputs_like_the_model()
         outputs = self.config.get("output_layers", [])
         needed = self._needed(calls, outputs)
         entries: dict[str, dict[str, Any]] = {}
@@ -234,6 +238,14 @@ class _Functional(_Base):
             entries[ident] = entry
         self.spec["layers"] = _ordered(entries, self.spec.get("inputs", {}))
         self.spec["outputs"] = self._outputs(outputs)
+
+    def _order_inputs_like_the_model(self) -> None:
+        """The spec's inputs in ``model.inputs`` order (``input_layers``), which ``compile`` keeps;
+        the layer list can name the InputLayers in another order."""
+        inputs = self.spec.get("inputs", {})
+        order = [self.ids.get((h[0], 0)) for h in _histories(self.config.get("input_layers", []))]
+        if order and all(name in inputs for name in order):
+            self.spec["inputs"] = {**{name: inputs[name] for name in order}, **inputs}
 
     def _data_refs(self, node: Mapping[str, Any]) -> Iterator[list]:
         for value in node.get("args", []):

@@ -59,7 +59,8 @@ def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
     """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
     import graphmask
     from graphmask.explainer import ExplainError
-    from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
+    from graphmask.keras.importer import ImportFailure, import_config, read_model_config
+    from graphmask.spec.writer import to_yaml
 
     try:
         result = import_config(read_model_config(path))
