@@ -208,7 +208,7 @@ def _split_loc(data: Any, loc: tuple) -> tuple[tuple, tuple, tuple]:
 
 _UNION_TAGS = {"str", "constrained-str", "int", "float", "bool", "none"}
 # Branch tags of the discriminated unions of ``training:`` (``loss: name | {type, args} | per-output mapping``).
-_MODEL_TAGS = {"name": "str", "object": "dict", "per_output": "dict"}
+_MODEL_TAGS = {"<name>": "str", "<object>": "dict", "<per-output>": "dict"}  # never a field name or id
 
 
 def _kind_of_branch(tag: str) -> str:

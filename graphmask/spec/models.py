@@ -172,22 +172,22 @@ class ObjectSpec(_Strict):
 
 
 def _named_branch(value: Any) -> str:
-    return "object" if isinstance(value, (dict, BaseModel)) else "name"
+    return "<object>" if isinstance(value, (dict, BaseModel)) else "<name>"
 
 
 def _loss_branch(value: Any) -> str:
     """A mapping with `type` is one loss; any other mapping is output name -> loss."""
     if isinstance(value, dict):
-        return "object" if "type" in value else "per_output"
-    return "object" if isinstance(value, BaseModel) else "name"
+        return "<object>" if "type" in value else "<per-output>"
+    return "<object>" if isinstance(value, BaseModel) else "<name>"
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # `adam` or `{type: Adam, args: {...}}`; discriminated so a mistake reports one branch's error, not both
-Named = Annotated[Union[Annotated[Name, Tag("name")], Annotated[ObjectSpec, Tag("object")]],
+Named = Annotated[Union[Annotated[Name, Tag("<name>")], Annotated[ObjectSpec, Tag("<object>")]],
                   Discriminator(_named_branch)]
-LossField = Annotated[Union[Annotated[Name, Tag("name")], Annotated[ObjectSpec, Tag("object")],
-                            Annotated[dict[Id, Named], Tag("per_output")]], Discriminator(_loss_branch)]
+LossField = Annotated[Union[Annotated[Name, Tag("<name>")], Annotated[ObjectSpec, Tag("<object>")],
+                            Annotated[dict[Id, Named], Tag("<per-output>")]], Discriminator(_loss_branch)]
 
 
 class EarlyStoppingSpec(_Strict):
