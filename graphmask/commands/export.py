@@ -16,7 +16,7 @@ from graphmask.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from graphmask.keras.export import FORMATS
+    from graphmask.export_formats import FORMATS
 
     parser = subparsers.add_parser("export", help="export a model (.keras or spec) for serving: SavedModel, ONNX, LiteRT")
     parser.add_argument("source", metavar="SPEC_OR_MODEL", help="a .keras model or a spec file")

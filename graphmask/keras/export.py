@@ -10,27 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graphmask.atomic import atomic_path
+from graphmask.export_formats import FORMATS, ExportFormat  # noqa: F401 - the table the CLI also reads
 
 
-@dataclass(frozen=True)
-class ExportFormat:
-    name: str
-    keras_format: str  # `Model.export(format=...)`
-    needs: tuple[str, ...]  # modules beyond TensorFlow
-    suffix: str | None  # required file suffix, None for a directory
-    extra: str | None = None  # the pip extra that installs `needs`
-
-
-FORMATS: dict[str, ExportFormat] = {
-    "saved_model": ExportFormat("saved_model", "tf_saved_model", (), None),
-    "onnx": ExportFormat("onnx", "onnx", ("tf2onnx", "onnx"), ".onnx", "export"),
-    "litert": ExportFormat("litert", "litert", (), ".tflite"),
-}
 
 
 class ExporterMissing(RuntimeError):
