@@ -1,16 +1,13 @@
-"""The training rules (GM5xx): fixtures per code, and GM501/GM503 held to real Keras.
+"""The training rules (GM5xx): messages, and GM501/GM503 held to real Keras.
 
-Each ``tests/data/rules/GM5xx/*.yaml`` promises, in ``# expect:`` lines as in
-specs/examples/, exactly which of its own code's diagnostics it gets (other
-codes a fixture also triggers, e.g. GM204 next to GM501, are other rules'
-business).  The Keras tests compute the loss the way ``fit`` does
+The fixtures ``tests/data/rules/GM5xx/*.yaml`` run with every other code's in
+tests/test_rule_fixtures.py.  The Keras tests compute the loss the way ``fit`` does
 (``model.compile`` + ``evaluate``) on a batch and on the same batch with more
 padding: with the mask honoured the two losses are equal, without it they differ.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -20,35 +17,7 @@ from graphmask.checker import check_path
 from graphmask.spec import load_file
 
 RULES_DATA = Path(__file__).resolve().parent / "data" / "rules"
-FIXTURES = sorted(p for p in RULES_DATA.glob("GM5*/*.yaml"))
-_EXPECT = re.compile(r"^# expect: (?:(?P<nothing>nothing)|(?P<code>GM\d{3}) line (?P<line>\d+))\s*$")
-
-
-def _expected(path: Path) -> set[tuple[str, int]]:
-    found = set()
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.startswith("#"):
-            break
-        match = _EXPECT.match(raw)
-        if match and match["code"]:
-            found.add((match["code"], int(match["line"])))
-    return found
-
-
-def test_every_training_code_has_a_failing_and_a_passing_fixture():
-    codes = {p.parent.name for p in FIXTURES}
-    assert codes == {"GM501", "GM502", "GM503", "GM504", "GM505"}
-    for code in codes:
-        names = {p.stem for p in (RULES_DATA / code).glob("*.yaml")}
-        assert "pass" in names and any(n.startswith("fail") for n in names), code
-
-
-@pytest.mark.parametrize("path", FIXTURES, ids=[f"{p.parent.name}-{p.stem}" for p in FIXTURES])
-def test_fixture_reports_exactly_what_it_promises(path: Path):
-    code = path.parent.name
-    actual = {(d.code, d.line) for d in check_path(path).diagnostics if d.code == code}
-    assert actual == _expected(path)
-    assert bool(actual) == path.stem.startswith("fail")
+# Each fixture's `# expect:` lines are checked exactly, with the other codes', by tests/test_rule_fixtures.py.
 
 
 def test_gm501_names_the_output_and_the_layer_where_the_mask_is_lost():
