@@ -16,6 +16,7 @@ import pytest
 
 import graphmask
 from graphmask.checker import check_text
+from keras_probes import record_mask_arguments
 
 RESIDUAL = """\
 graphmask: 1
@@ -73,14 +74,7 @@ def test_what_the_views_claim_is_what_keras_does(keras):
 
     model = graphmask.compile(graphmask.loads(RESIDUAL, "r.yaml"))
     pool = model.get_layer("pool")
-    received = []
-    original = pool.call
-
-    def recording_call(*args, mask=None, **kwargs):
-        received.append(mask)
-        return original(*args, mask=mask, **kwargs)
-
-    pool.call = recording_call
+    received = record_mask_arguments(pool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         outputs = model(np.array([[3, 4, 5, 0, 0]]))
