@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
     parser.add_argument("--overwrite", action="store_true", help="replace earlier outputs of a fresh run")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default=None,
-                        help="tf.distribute strategy (multi-worker reads TF_CONFIG)")
+                        help="tf.distribute strategy (multi-worker: refused, Keras 3.15.1 cannot train with it; "
+                        "see docs/training.md)")
     parser.add_argument("--allow-import", dest="allow_imports", action="append", default=[], metavar="PKG",
                         help="package whose custom layers / Lambda functions may be imported (repeatable)")
     parser.add_argument("--force", action="store_true", help="train even when the checker reports errors")
@@ -43,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix != ".keras":
         raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")
+    if args.strategy == "multi-worker":
+        from graphmask.keras.distribute import MULTI_WORKER_TRAINING
+
+        raise UsageError(MULTI_WORKER_TRAINING)
     for name in ("epochs", "batch_size"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
