@@ -71,14 +71,24 @@ def _cleared_at_runtime(flow: MaskFlow, node: NodeFlow, clearers: dict[str, list
 
 
 def _who_still_gets_it(g: SpecGraph, flow: MaskFlow, node: NodeFlow) -> str:
-    """After the merge, when the model runs: who still gets a mask (bound at build time) and who gets none."""
-    import networkx as nx
+    """After the merge, when the model runs: who still gets a mask (bound at build time) and who gets none.
 
-    after = nx.descendants(g.graph, node.id) | {node.id}
+    Walks forward only through the region where the built graph has a mask and the running model
+    has none, so a check with many such merges stays linear in practice.
+    """
     built = flow.symbolic or {}
-    still = [n.id for n in flow.layers() if n.id in after and n.id != node.id and n.gets_mask
-             and n.id in built and built[n.id].gets_mask]
-    lost = [name for name, b in g.outputs if b.node in after and flow.output_state(b).mask is None
+    region, still, frontier = {node.id}, [], [node.id]
+    while frontier:
+        for consumer in g.consumers(frontier.pop()):
+            current, was = flow.nodes.get(consumer), built.get(consumer)
+            if consumer in region or current is None or was is None:
+                continue
+            region.add(consumer)
+            if current.gets_mask and was.gets_mask:
+                still.append(consumer)
+            if any(t.mask is None for t in current.outputs) and any(t.mask is not None for t in was.outputs):
+                frontier.append(consumer)
+    lost = [name for name, b in g.outputs if b.node in region and flow.output_state(b).mask is None
             and b.node in built and state_of(built, b).mask is not None]
     parts = []
     if still:
