@@ -59,16 +59,17 @@ def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
     """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
     import graphmask
     from graphmask.explainer import ExplainError
-    from graphmask.keras.importer import ImportFailure, import_config, read_model_config, to_yaml
+    from graphmask.convert import ConvertError, to_yaml
+    from graphmask.convert.load import convert_file
 
     try:
-        result = import_config(read_model_config(path))
-    except ImportFailure as exc:  # what `graphmask import` reports as a usage error
-        return None, [], [f"ImportFailure: {exc}"], {}
+        result = convert_file(path)
+    except ConvertError as exc:  # what `graphmask import` reports as a usage error
+        return None, [], [f"ConvertError: {exc}"], {}
     if result.problems:
-        return None, [], result.problems, result.spec
+        return None, [], [str(p) for p in result.problems], result.spec
     try:
-        spec = graphmask.loads(to_yaml(result.spec), f"{path.stem}.yaml")
+        spec = graphmask.loads(to_yaml(result.spec, result.comments), f"{path.stem}.yaml")
         return graphmask.explain(spec), graphmask.check(spec), [], result.spec
     except (graphmask.SpecError, ExplainError) as exc:  # the importer wrote a spec that does not load
         return None, [], [f"{type(exc).__name__}: {exc}"], result.spec

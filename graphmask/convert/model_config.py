@@ -1,8 +1,8 @@
-"""An existing Keras model -> a graphmask spec (``graphmask import``).
+"""A Keras model config (``{class_name, config}``) -> spec data, without TensorFlow.
 
-Reads the model's *config* (``config.json`` inside a ``.keras`` file, or
-the text of ``model.to_json()``): no weights, and no code from the model
-runs. Keras is used only to know each layer's defaults.
+The same conversion serves ``graphmask import`` (which writes the spec) and
+``graphmask check model.keras`` (which checks it in memory, pointing
+diagnostics back into ``config.json``):
 
 - ``InputLayer`` -> ``inputs:``; each call of a layer (an inbound node) ->
   a layer entry; the second and later calls of a shared layer ->
@@ -13,122 +13,115 @@ runs. Keras is used only to know each layer's defaults.
 - The ``mask=`` and ``training=`` call arguments Keras records are dropped
   (graphmask infers masks; ``training`` is set at call time), and the
   ``keras.ops`` nodes that only computed those masks are skipped.
+- A class outside the catalog gets a ``custom_layers:`` declaration
+  (``graphmask.convert.custom``); padding the model itself states is
+  inferred (``graphmask.convert.padding``).
 - What a spec cannot express (a Python ``lambda``, a nested model, a raw
-  ``keras.ops`` call on the data path, a class defined in ``__main__``) is
-  listed in ``problems``; nothing is dropped silently.
+  ``keras.ops`` call on the data path) is a ``Problem`` at the layer; nothing
+  is dropped silently.
+
+``origins`` records, for every input and layer id, the path of its entry in
+the config, so a diagnostic on the spec can point at the config's text.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 import networkx as nx
-import yaml
 
 from graphmask.catalog import load_catalog
-from graphmask.keras.import_args import ArgConverter, plain
+from graphmask.convert.args import ArgConverter, plain
+from graphmask.convert.custom import CustomLayers
 from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS
 from graphmask.spec.models import DType
 
-MAX_CONFIG_BYTES = 64 * 1024 * 1024
 _DTYPES = set(DType.__args__)
 # Call arguments Keras records that a spec leaves out: masks are inferred, `training` is set at call time.
 _RECORDED_ONLY = ("mask", "training")
+_MODEL_CLASSES = ("Functional", "Sequential", "Model")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the config a spec cannot express, and where (a config path, () = the model)."""
+
+    message: str
+    where: tuple = ()
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
-class ImportResult:
+class ConvertResult:
     spec: dict[str, Any]  # YAML-ready spec data
-    problems: list[str] = field(default_factory=list)  # could not be expressed
+    problems: list[Problem] = field(default_factory=list)  # could not be expressed
     notes: list[str] = field(default_factory=list)  # expressed, but worth a look
+    assumptions: list[str] = field(default_factory=list)  # what was assumed (inferred padding, unverified layers)
+    origins: dict[str, tuple] = field(default_factory=dict)  # input / layer id -> path of its config entry
+    comments: dict[tuple, str] = field(default_factory=dict)  # spec path -> a comment written above it
+
+    def problem(self, message: str, where: tuple = ()) -> None:
+        self.problems.append(Problem(message, where))
 
 
-class ImportFailure(ValueError):
-    """The file is not a model config graphmask can read."""
+class ConvertError(ValueError):
+    """The data is not a model config graphmask can read; ``where`` is its config path."""
+
+    def __init__(self, message: str, where: tuple = ()):
+        super().__init__(message)
+        self.where = where
 
 
-def read_model_config(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``{class_name, config}`` of a model from a ``.keras`` file or a JSON config file."""
-    path = os.fspath(path)
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                try:
-                    info = archive.getinfo("config.json")
-                except KeyError:
-                    raise ImportFailure(f"{path}: a .keras file must contain config.json") from None
-                if info.file_size > MAX_CONFIG_BYTES:
-                    raise ImportFailure(f"{path}: config.json is larger than {MAX_CONFIG_BYTES} bytes")
-                text = archive.read(info).decode("utf-8")
-        else:
-            if os.path.getsize(path) > MAX_CONFIG_BYTES:
-                raise ImportFailure(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a model config")
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile, RecursionError) as exc:
-        raise ImportFailure(f"{path}: not a .keras file or a model JSON config ({exc})") from None
-    if isinstance(data, dict) and "layers" in data and "class_name" not in data:
-        data = {"class_name": "Functional", "config": data}  # model.get_config() written as JSON
-    if not (isinstance(data, dict) and isinstance(data.get("config"), dict) and "layers" in data["config"]):
-        raise ImportFailure(f"{path}: no model config found (expected a Functional or Sequential model)")
-    return data
+def model_of(data: Any) -> tuple[Mapping[str, Any], tuple]:
+    """The ``{class_name, config}`` of a model in parsed JSON, and the path of its ``config`` there.
+
+    Accepts a ``.keras`` ``config.json`` or ``model.to_json()`` text, and a bare
+    ``model.get_config()`` dict (a keras-hub preset's ``config.json`` nests it under ``config``).
+    """
+    if isinstance(data, Mapping) and "layers" in data and "class_name" not in data:
+        return {"class_name": "Functional", "config": data}, ()
+    if not isinstance(data, Mapping):
+        raise ConvertError("not a Keras model config (expected a JSON object)")
+    kind = data.get("class_name")
+    if isinstance(data.get("config"), Mapping) and "layers" in data["config"]:
+        return data, ("config",)
+    if kind is not None and isinstance(data.get("config"), Mapping):
+        raise ConvertError(
+            f"`{kind}` has no functional config (no `layers`): a subclassed model's graph is Python code in its "
+            "call(), which graphmask cannot read statically; check it with `graphmask check --deep` on a spec, or "
+            "call `graphmask.check(model)` on the built model in Python", ("class_name",))
+    raise ConvertError("no model config found (expected a Functional or Sequential model's config)")
 
 
-def import_config(model: Mapping[str, Any], keras: Any = None) -> ImportResult:
-    """Convert a config from ``read_model_config``; Keras (imported here unless given) supplies layer defaults."""
-    result = ImportResult({})
+def convert_config(data: Any, *, custom: CustomLayers | None = None,
+                   pads: Mapping[str, tuple[Any, str]] | None = None) -> ConvertResult:
+    """Convert parsed config JSON (see ``model_of``). ``custom`` reads custom classes (default: unverified
+    declarations, nothing imported); ``pads`` states padding: input name -> (pad value, "post"|"pre")."""
+    from graphmask.convert.padding import apply_padding
+
+    model, base = model_of(data)
+    result = ConvertResult({})
     kind = model.get("class_name")
     if kind == "Sequential":
         reader: type[_Base] = _Sequential
     elif kind in ("Functional", "Model"):
         reader = _Functional
     else:
-        raise ImportFailure(f"cannot import a `{kind}` model: only Functional and Sequential models have a "
-                            "graph graphmask can read (a subclassed model's call() is Python code)")
-    if keras is None:
-        import keras
+        raise ConvertError(f"cannot convert a `{kind}` model: only Functional and Sequential models have a "
+                           "graph graphmask can read (a subclassed model's call() is Python code)", ("class_name",))
     try:
-        reader(model["config"], ArgConverter(keras, result.problems), result).convert()
+        reader(model["config"], base, result, custom or CustomLayers()).convert()
     except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
         # a config Keras did not write (hand-edited, truncated, another tool's): a message, not a traceback
-        raise ImportFailure(f"the {kind} config is not in the form Keras writes it "
-                            f"({type(exc).__name__}: {exc})") from None
+        raise ConvertError(f"the {kind} config is not in the form Keras writes it "
+                           f"({type(exc).__name__}: {exc})") from None
+    apply_padding(result, pads or {})
     return result
-
-
-def import_model(path: str | os.PathLike) -> ImportResult:
-    return import_config(read_model_config(path))
-
-
-def to_yaml(spec: Mapping[str, Any]) -> str:
-    """Block style at the top, one flow-style line per short layer."""
-    head = {k: v for k, v in spec.items() if k not in ("inputs", "layers", "outputs", "custom_layers")}
-    parts = [yaml.safe_dump(head, sort_keys=False, allow_unicode=True)]
-    parts.append("inputs:\n" + "".join(f"  {name}: {_flow(value)}\n" for name, value in spec["inputs"].items()))
-    if spec.get("custom_layers"):
-        parts.append(yaml.safe_dump({"custom_layers": spec["custom_layers"]}, sort_keys=False))
-    lines = []
-    for layer in spec["layers"]:
-        flow = _flow(layer)
-        if len(flow) <= 110:
-            lines.append(f"  - {flow}\n")
-        else:
-            block = yaml.safe_dump([layer], sort_keys=False, allow_unicode=True, width=100)
-            lines.append("".join("  " + line + "\n" for line in block.splitlines()))
-    parts.append("layers:\n" + "".join(lines))
-    parts.append(yaml.safe_dump({"outputs": spec["outputs"]}, sort_keys=False, default_flow_style=None))
-    return "".join(parts)
-
-
-def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6, allow_unicode=True).strip()
 
 
 def _ident(name: str, taken: set[str]) -> str:
@@ -156,110 +149,125 @@ def _tensors(value: Any) -> list | None:
 
 
 class _Base:
-    def __init__(self, config: Mapping[str, Any], converter: ArgConverter, result: ImportResult):
+    def __init__(self, config: Mapping[str, Any], base: tuple, result: ConvertResult, custom: CustomLayers):
         self.config = config
-        self.conv = converter
+        self.base = base  # path of `config` in the file
         self.result = result
+        self.conv = ArgConverter(_ProblemSink(result))
+        self.custom = custom
         self.catalog = load_catalog()
         self.taken: set[str] = set()
         self.spec = result.spec
         self.spec.update({"graphmask": 1, "name": str(config.get("name") or "imported_model")})
 
-    def add_input(self, name: str, layer_config: Mapping[str, Any]) -> str:
+    def add_input(self, name: str, layer_config: Mapping[str, Any], where: tuple) -> str:
         ident = _ident(name, self.taken)
         shape = layer_config.get("batch_shape") or layer_config.get("batch_input_shape")
         dtype = self.conv.value("dtype", layer_config.get("dtype", "float32"))
         if not isinstance(shape, list) or len(shape) < 2:
-            self.result.problems.append(f"input `{name}`: no per-sample shape in the config ({shape!r})")
+            self.result.problem(f"input `{name}`: no per-sample shape in the config ({shape!r})", where)
             shape = [None, None]
         if dtype not in _DTYPES:
-            self.result.problems.append(f"input `{name}`: dtype {dtype!r} is not one a spec can declare")
+            self.result.problem(f"input `{name}`: dtype {dtype!r} is not one a spec can declare", where)
         self.spec.setdefault("inputs", {})[ident] = {"shape": list(shape[1:]), "dtype": dtype}
+        self.result.origins[ident] = where
         return ident
 
-    def layer_entry(self, ident: str, layer: Mapping[str, Any]) -> dict[str, Any]:
+    def layer_entry(self, ident: str, layer: Mapping[str, Any], where: tuple) -> dict[str, Any]:
         """``{id, type, args}`` for a layer's first call (custom classes declared on the way)."""
         class_name, config = layer["class_name"], layer.get("config", {})
-        where = f"layer `{layer.get('name', ident)}`"
-        if self.catalog.get(class_name) is None:
-            self._declare_custom(class_name, layer, where)
+        self.result.origins[ident] = where
+        label = f"layer `{layer.get('name', ident)}`"
+        self.conv.problems.where = where
+        if class_name in _MODEL_CLASSES:
+            self.result.problem(f"{label}: a nested `{class_name}` model cannot be expressed in a spec yet", where)
+        elif str(layer.get("module") or "").startswith("keras.src.ops"):
+            self.result.problem(f"{label}: the keras.ops call `{class_name}` ({layer.get('module')}) cannot be "
+                                "expressed in a spec yet", where)
+        elif self.catalog.get(class_name) is None:
+            self.custom.declare(class_name, layer, self.result, where)
         elif class_name == "Lambda":
-            config = self._lambda_config(config, where)
-        args = self.conv.args(class_name, config, where)
+            config = self._lambda_config(config, label, where)
+        args = self.conv.args(class_name, config, label)
         entry: dict[str, Any] = {"id": ident, "type": class_name}
         if args:
             entry["args"] = args
         return entry
 
-    def _declare_custom(self, class_name: str, layer: Mapping[str, Any], where: str) -> None:
-        module = layer.get("module") or ""
-        if class_name in ("Functional", "Sequential", "Model") or module.startswith("keras"):
-            self.result.problems.append(f"{where}: `{class_name}` ({module or 'keras'}) is not a layer a spec "
-                                        "can express (nested models and raw keras.ops calls are not supported)")
-            return
-        if not module or module == "__main__":
-            self.result.problems.append(f"{where}: custom class `{class_name}` has no importable module "
-                                        f"({module or 'none'}); define it in a package to import it")
-            return
-        declared = self.spec.setdefault("custom_layers", {})
-        if class_name not in declared:
-            declared[class_name] = {"import": f"{module}:{class_name}", "mask": {"supports_masking": False}}
-            self.result.notes.append(
-                f"custom layer `{class_name}` ({module}): its mask behaviour is unknown to graphmask; edit "
-                f"`custom_layers.{class_name}.mask` (compile with --allow-import {module.split('.')[0]} checks it)")
-
-    def _lambda_config(self, config: Mapping[str, Any], where: str) -> dict[str, Any]:
+    def _lambda_config(self, config: Mapping[str, Any], label: str, where: tuple) -> dict[str, Any]:
         config = dict(config)
         for key in LAMBDA_CALLABLE_ARGS:
             value = config.get(key)
             if isinstance(value, Mapping) and value.get("class_name") == "function":
                 config[key] = f"{value.get('module')}:{value.get('config')}"
             elif isinstance(value, Mapping) and value.get("class_name") == "__lambda__":
-                self.result.problems.append(f"{where}: `Lambda({key}=<python lambda>)` cannot be written in a spec; "
-                                            "move the function into a module and name it as `pkg.mod:function`")
+                self.result.problem(f"{label}: `Lambda({key}=<python lambda>)` cannot be written in a spec; "
+                                    "move the function into a module and name it as `pkg.mod:function`",
+                                    where + ("config", key))
         return config
+
+
+class _ProblemSink(list):
+    """What ``ArgConverter`` appends lands in the result as a located ``Problem``."""
+
+    def __init__(self, result: ConvertResult):
+        super().__init__()
+        self.result = result
+
+    def append(self, message: str) -> None:  # type: ignore[override]
+        self.result.problem(message, getattr(self, "where", ()))
 
 
 class _Sequential(_Base):
     def convert(self) -> None:
         layers = list(self.config.get("layers", []))
+        where = self.base + ("layers",)
+        offset = 0
         if layers and layers[0].get("class_name") == "InputLayer":
             first = layers.pop(0)
-            self.add_input(first.get("config", {}).get("name", "input"), first.get("config", {}))
+            offset = 1
+            self.add_input(first.get("config", {}).get("name", "input"), first.get("config", {}), where + (0,))
         elif self.config.get("build_input_shape"):
-            self.add_input("input", {"batch_shape": self.config["build_input_shape"]})
+            self.add_input("input", {"batch_shape": self.config["build_input_shape"]},
+                           self.base + ("build_input_shape",))
         else:
-            self.result.problems.append("the Sequential model has no input shape; build it (or give it a "
-                                        "keras.Input) before saving")
+            self.result.problem("the Sequential model has no input shape; build it (or give it a "
+                                "keras.Input) before saving", self.base)
             return
-        entries = [self.layer_entry(_ident(layer.get("config", {}).get("name", "layer"), self.taken), layer)
-                   for layer in layers]
+        entries = [self.layer_entry(_ident(layer.get("config", {}).get("name", "layer"), self.taken), layer,
+                                    where + (i + offset,))
+                   for i, layer in enumerate(layers)]
         self.spec["layers"] = entries
         self.spec["outputs"] = [entries[-1]["id"]] if entries else []
 
 
 class _Functional(_Base):
     def convert(self) -> None:
-        layers = {layer["name"]: layer for layer in self.config.get("layers", [])}
+        layers = {layer["name"]: (i, layer) for i, layer in enumerate(self.config.get("layers", []))}
         ids: dict[tuple[str, int], str] = {}
-        calls: list[tuple[str, Mapping[str, Any], int, Mapping[str, Any]]] = []
-        for name, layer in layers.items():
+        calls: list[tuple[str, Mapping[str, Any], int, Mapping[str, Any], tuple]] = []
+        for name, (i, layer) in layers.items():
+            where = self.base + ("layers", i)
             if layer.get("class_name") == "InputLayer":
-                ids[(name, 0)] = self.add_input(name, layer.get("config", {}))
+                ids[(name, 0)] = self.add_input(name, layer.get("config", {}), where)
                 continue
             for k, node in enumerate(layer.get("inbound_nodes", [])):
                 ident = _ident(name if k == 0 else f"{name}_call{k + 1}", self.taken)
                 ids[(name, k)] = ident
-                calls.append((ident, layer, k, node))
+                calls.append((ident, layer, k, node, where))
         self.ids = ids
         outputs = self.config.get("output_layers", [])
         needed = self._needed(calls, outputs)
         entries: dict[str, dict[str, Any]] = {}
-        for ident, layer, k, node in calls:
+        for ident, layer, k, node, where in calls:
             if ident not in needed:
                 continue  # e.g. the keras.ops nodes that computed masks
-            entry = self.layer_entry(ident, layer) if k == 0 else {"id": ident, "share": ids[(layer["name"], 0)]}
-            entry.update(self._inputs(ident, layer, node))
+            if k == 0:
+                entry = self.layer_entry(ident, layer, where)
+            else:
+                entry = {"id": ident, "share": ids[(layer["name"], 0)]}
+                self.result.origins[ident] = where + ("inbound_nodes", k)
+            entry.update(self._inputs(ident, layer, node, where + ("inbound_nodes", k)))
             entries[ident] = entry
         self.spec["layers"] = _ordered(entries, self.spec.get("inputs", {}))
         self.spec["outputs"] = self._outputs(outputs)
@@ -273,7 +281,7 @@ class _Functional(_Base):
 
     def _needed(self, calls: list, outputs: Any) -> set[str]:
         graph = nx.DiGraph()
-        for ident, _, _, node in calls:
+        for ident, _, _, node, _ in calls:
             graph.add_node(ident)
             for history in self._data_refs(node):
                 graph.add_edge(self.ids[(history[0], history[1])], ident)
@@ -296,15 +304,16 @@ class _Functional(_Base):
         multi |= {h[0] for h in _histories(self.config.get("output_layers", [])) if h[2] > 0}
         return multi | {layer["name"] for layer in layers if _returns_list(layer)}
 
-    def _inputs(self, ident: str, layer: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
+    def _inputs(self, ident: str, layer: Mapping[str, Any], node: Mapping[str, Any],
+                where: tuple) -> dict[str, Any]:
         info = self.catalog.get(layer["class_name"])
         call_args = [a for a in (info.call_args if info else ()) if a not in _RECORDED_ONLY]
         positional, keywords, call = [], {}, {}
         for i, value in enumerate(node.get("args", [])):
             histories = _tensors(value)
             if histories is None:
-                self.result.problems.append(f"`{ident}`: positional call argument {i} is a constant ({value!r}), "
-                                            "which a spec cannot pass")
+                self.result.problem(f"`{ident}`: positional call argument {i} is a constant ({value!r}), "
+                                    "which a spec cannot pass", where + ("args", i))
                 continue
             refs = [self.ref(h) for h in histories]
             positional.append(refs if isinstance(value, list) else refs[0])
@@ -362,7 +371,7 @@ def _ordered(entries: dict[str, dict[str, Any]], inputs: Mapping[str, Any]) -> l
     position = {ident: i for i, ident in enumerate(entries)}
     for ident, entry in entries.items():
         graph.add_node(ident)
-        for ref in _refs_of(entry.get("inputs")):
+        for ref in refs_of(entry.get("inputs")):
             node = ref.split("[", 1)[0]
             if node in entries:
                 graph.add_edge(node, ident)
@@ -378,12 +387,12 @@ def _ordered(entries: dict[str, dict[str, Any]], inputs: Mapping[str, Any]) -> l
     return result
 
 
-def _refs_of(inputs: Any) -> Iterator[str]:
+def refs_of(inputs: Any) -> Iterator[str]:
     if isinstance(inputs, str):
         yield inputs
     elif isinstance(inputs, list):
         for value in inputs:
-            yield from _refs_of(value)
+            yield from refs_of(value)
     elif isinstance(inputs, Mapping):
         for value in inputs.values():
-            yield from _refs_of(value)
+            yield from refs_of(value)
