@@ -178,3 +178,13 @@ class MaskFlow:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.graph.spec.name, "nodes": [n.to_dict() for n in self.nodes.values()]}
+
+    def _repr_html_(self) -> str:  # Jupyter: the `graph --format html` page (graphmask.report.notebook)
+        from graphmask.report.notebook import flow_html
+
+        return flow_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from graphmask.report.notebook import flow_markdown
+
+        return flow_markdown(self)

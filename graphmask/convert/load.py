@@ -23,6 +23,7 @@ from graphmask.spec.yaml_loader import Limits, Position, YamlLoadError
 # Configs nest deeper than specs (model -> layers -> wrapper -> cell -> initializer ...); json.loads
 # recurses in C, safely up to Python's recursion limit, so this stays far below it.
 CONFIG_DEPTH = 200
+_UNKNOWN = Position(0, 0)  # "the whole file"
 
 
 class ConfigSourceMap:
@@ -63,7 +64,7 @@ class ConfigSourceMap:
             if found is not None:
                 return found
             path = path[:-1]
-        return self._positions.value(()) or Position(1, 1)
+        return self._positions.value(()) or _UNKNOWN
 
     def exists(self, path: tuple) -> bool:
         node: Any = self._spec
@@ -85,17 +86,28 @@ def load_model_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadR
     file = os.fspath(path)
     try:
         model = read_model_text(file, limits)
-        data, positions = parse_json(model.text, _config_limits(limits))
     except YamlLoadError as exc:
         return LoadResult(None, [_at(exc.position, codes.GM101, exc.message, file, hint=exc.hint)])
+    return load_model_text(model.text, model.file, limits)
+
+
+def load_model_text(text: str, file: str, limits: Limits = Limits(), *, positioned: bool = True,
+                    **options: Any) -> LoadResult:
+    """``load_model_file`` for config text; ``positioned=False`` for text no user wrote (a live model's
+    ``to_json()``): diagnostics then name the layer only. ``options`` go to ``convert_config``."""
     try:
-        result = convert_config(data)
+        data, positions = parse_json(text, _config_limits(limits))
+    except YamlLoadError as exc:
+        return LoadResult(None, [_at(exc.position, codes.GM101, exc.message, file, hint=exc.hint)])
+    if not positioned:
+        positions = JsonPositions({}, {})
+    try:
+        result = convert_config(data, **options)
     except ConvertError as exc:
-        where = positions.value(exc.where) or Position(1, 1)
-        return LoadResult(None, [_at(where, codes.GM101, str(exc), model.file)])
-    source = ConfigSourceMap(model.file, positions, result.spec, result.origins)
+        return LoadResult(None, [_at(positions.value(exc.where) or _UNKNOWN, codes.GM101, str(exc), file)])
+    source = ConfigSourceMap(file, positions, result.spec, result.origins)
     loaded = validate_data(result.spec, source, limits)
-    loaded.diagnostics[:0] = problem_diagnostics(result, positions, model.file)
+    loaded.diagnostics[:0] = problem_diagnostics(result, positions, file)
     return loaded
 
 
@@ -105,7 +117,7 @@ def problem_diagnostics(result: ConvertResult, positions: JsonPositions, file: s
         where = problem.where
         while where and positions.value(where) is None:
             where = where[:-1]
-        found.append(_at(positions.value(where) or Position(1, 1), codes.GM110, problem.message, file))
+        found.append(_at(positions.value(where) or _UNKNOWN, codes.GM110, problem.message, file))
     return found
 
 

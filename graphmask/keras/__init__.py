@@ -12,4 +12,18 @@ allow-list in ``imports``) stay usable, and fast, without TensorFlow.
 - ``deep``     runtime mask check for ``graphmask check --deep``
 - ``replay``   runs a functional model node by node as ``model(batch)`` does, recording masks
 - ``cudnn``    whether an LSTM/GRU runs on the fused cuDNN kernel
+- ``callback`` ``MaskCheck``: a training callback that checks the model's masks
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    # `graphmask.keras.MaskCheck` subclasses a Keras class: Keras loads only when it is asked for.
+    if name in ("MaskCheck", "MaskProblem"):
+        from graphmask.keras import callback
+
+        return getattr(callback, name)
+    raise AttributeError(f"module 'graphmask.keras' has no attribute {name!r}")

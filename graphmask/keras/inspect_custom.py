@@ -20,9 +20,10 @@ from graphmask.keras.imports import ImportRefused, import_object
 
 
 class InspectedCustomLayers(CustomLayers):
-    def __init__(self, allow: Iterable[str], configs: Mapping[str, Mapping[str, Any]] | None = None):
+    def __init__(self, allow: Iterable[str] = (), classes: Mapping[str, type] | None = None):
         self.allow = tuple(allow)
-        self.configs: dict[str, Mapping[str, Any]] = dict(configs or {})
+        self.classes = dict(classes or {})  # already imported (a live model's): read without importing
+        self.configs: dict[str, Mapping[str, Any]] = {}
 
     def declare(self, class_name: str, layer: Mapping[str, Any], result: Any, where: tuple) -> None:
         self.configs.setdefault(class_name, layer.get("config", {}))
@@ -30,7 +31,7 @@ class InspectedCustomLayers(CustomLayers):
 
     def mask_of(self, class_name: str, path: str) -> tuple[dict[str, Any], str]:
         try:
-            cls = import_object(path, self.allow)
+            cls = self.classes.get(class_name) or import_object(path, self.allow)
         except ImportRefused as exc:
             mask, how = super().mask_of(class_name, path)
             return mask, f"{how} ({exc})"
