@@ -256,6 +256,7 @@ class _Functional(_Base):
                 ids[(name, k)] = ident
                 calls.append((ident, layer, k, node, where))
         self.ids = ids
+        self._renumber(calls)
         outputs = self.config.get("output_layers", [])
         needed = self._needed(calls, outputs)
         entries: dict[str, dict[str, Any]] = {}
@@ -271,6 +272,23 @@ class _Functional(_Base):
             entries[ident] = entry
         self.spec["layers"] = _ordered(entries, self.spec.get("inputs", {}))
         self.spec["outputs"] = self._outputs(outputs)
+
+    def _renumber(self, calls: list) -> None:
+        """Map node indices Keras did not renumber onto the calls the config lists.
+
+        A nested model's histories count its own construction as node 0, so its first call in the
+        outer config is referred to as node 1: referenced indices are mapped in order onto the calls."""
+        counts: dict[str, int] = {}
+        for _, layer, _, _, _ in calls:
+            counts[layer["name"]] = counts.get(layer["name"], 0) + 1
+        referenced: dict[str, set[int]] = {}
+        histories = [h for _, _, _, node, _ in calls for h in self._data_refs(node)]
+        for history in histories + _histories(self.config.get("output_layers", [])):
+            referenced.setdefault(history[0], set()).add(history[1])
+        for name, indices in referenced.items():
+            if name in counts and not indices <= set(range(counts[name])) and len(indices) <= counts[name]:
+                for k, index in enumerate(sorted(indices)):
+                    self.ids.setdefault((name, index), self.ids[(name, k)])
 
     def _data_refs(self, node: Mapping[str, Any]) -> Iterator[list]:
         for value in node.get("args", []):
