@@ -18,8 +18,9 @@ from pathlib import Path
 from bench import import_time
 from bench.handwritten import keras_source
 from bench.report import Section, target
-from bench.specgen import generate, to_yaml
+from bench.specgen import generate
 from bench.stats import Samples, ratio, run_process
+from graphmask.spec.writer import to_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 N_NODES = 50

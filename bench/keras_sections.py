@@ -21,8 +21,9 @@ import numpy as np
 
 from bench.handwritten import builder
 from bench.report import Section, target
-from bench.specgen import generate, lstm_stack, to_yaml
+from bench.specgen import generate, lstm_stack
 from bench.stats import Samples, interleaved, ratio
+from graphmask.spec.writer import to_yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")

@@ -1,8 +1,9 @@
 """Seeded synthetic specs for the benchmarks.
 
 ``generate(n_nodes, seed, shape=...)`` returns spec *data* (the dict a
-YAML file would load to); ``to_yaml`` writes it the way people write
-specs: block style at the top, one flow mapping per layer.
+YAML file would load to); ``to_yaml`` (graphmask's spec writer, the one
+``graphmask import`` uses) writes it the way people write specs: block style
+at the top, one flow mapping per layer.
 
 Every generated spec is a valid model that Keras builds without warnings:
 token ids -> ``Embedding(mask_zero=True)`` -> a trunk of blocks that keep
@@ -19,10 +20,10 @@ model); ``shape="dag"`` mixes in merges and skips.
 
 from __future__ import annotations
 
-import json
 import random
-import re
 from typing import Any, Callable
+
+from graphmask.spec.writer import to_yaml
 
 # Blocks that take the trunk tensor and return one of the same shape.
 CHAIN_BLOCKS = ("dense", "norm", "time_distributed", "rnn", "bidirectional")
@@ -155,40 +156,6 @@ def generate(n_nodes: int, seed: int = 0, shape: str = "dag", width: int = 8, vo
         "layers": b.layers,
         "outputs": [b.layers[-1]["id"]],
     }
-
-
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
-
-
-def _flow(value: Any) -> str:
-    """A YAML flow-style rendering of plain data."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if _PLAIN.match(value) and value.lower() not in _RESERVED:
-        return value
-    return json.dumps(value)
-
-
-def to_yaml(data: dict[str, Any]) -> str:
-    """Block style at the top level, one flow mapping per layer and input."""
-    lines = [f"graphmask: {data['graphmask']}", f"name: {_flow(data['name'])}"]
-    if data.get("description"):
-        lines.append(f"description: {_flow(data['description'])}")
-    lines.append("inputs:")
-    lines += [f"  {name}: {_flow(spec)}" for name, spec in data["inputs"].items()]
-    lines.append("layers:")
-    lines += [f"  - {_flow(layer)}" for layer in data["layers"]]
-    lines.append(f"outputs: {_flow(data['outputs'])}")
-    return "\n".join(lines) + "\n"
 
 
 def spec_text(n_nodes: int, seed: int = 0, shape: str = "dag", **kwargs: Any) -> str:

@@ -7,44 +7,17 @@ The lint path (``load``, ``check``, ``explain``) never imports TensorFlow;
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from graphmask.diagnostics import RULES, Diagnostic, Rule, Severity
+from graphmask.errors import ExplainError, GraphmaskError, SpecError
 from graphmask.spec import Spec
+from graphmask.spec.loader import load, loads
+
+if TYPE_CHECKING:
+    from graphmask.analysis.masks import MaskFlow
 
 __version__ = "0.1.0"
-
-
-class SpecError(ValueError):
-    """A spec could not be loaded; ``diagnostics`` says why and where."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = diagnostics
-        first = diagnostics[0] if diagnostics else None
-        where = f"{first.file}:{first.line}:{first.column}: " if first else ""
-        super().__init__(f"{where}{first.code} {first.message}" if first else "invalid spec")
-
-
-def load(path: str | os.PathLike) -> Spec:
-    """Load and validate a spec file; raise ``SpecError`` if it is not valid."""
-    from graphmask.spec import load_file
-
-    result = load_file(path)
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    if result.spec is None or errors:
-        raise SpecError(errors or result.diagnostics)
-    return result.spec
-
-
-def loads(text: str, file: str = "<string>") -> Spec:
-    """Like ``load`` for spec text."""
-    from graphmask.spec import load_text
-
-    result = load_text(text, file)
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    if result.spec is None or errors:
-        raise SpecError(errors or result.diagnostics)
-    return result.spec
 
 
 def check(model: Any, *, select: str | list[str] | None = None,
@@ -64,17 +37,27 @@ def check(model: Any, *, select: str | list[str] | None = None,
     return Diagnostics(selection.apply(result.diagnostics), result.graph)
 
 
-def __getattr__(name: str) -> Any:
-    # Heavy or optional parts are imported on first use only.
-    if name == "compile":
-        from graphmask.keras.compile import compile as compile_spec
+def explain(model: Any) -> MaskFlow:
+    """Infer the mask flow of a model (what ``check`` takes); ``MaskFlow.to_dict()`` is the JSON form,
+    and it shows itself in notebooks. Raises ``ExplainError``."""
+    from graphmask.explainer import explain as explain_model
 
-        return compile_spec
-    if name == "explain":
-        from graphmask.explainer import explain
-
-        return explain
-    raise AttributeError(f"module 'graphmask' has no attribute {name!r}")
+    return explain_model(model)
 
 
-__all__ = ["RULES", "Diagnostic", "Rule", "Severity", "Spec", "SpecError", "check", "load", "loads"]
+def compile(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[str] = (), force: bool = False,
+            strategy: Any = None) -> Any:
+    """The ``keras.Model`` for a spec (object or path); raises ``graphmask.keras.errors.CompileError``.
+
+    Imports TensorFlow on the first call. ``allow_imports``: packages whose
+    custom layers / Lambda functions may be imported. ``strategy``:
+    ``"default"``, ``"mirrored"``, ``"multi-worker"`` or a
+    ``tf.distribute.Strategy``; the model is built in its scope.
+    """
+    from graphmask.keras.compile import compile as compile_spec
+
+    return compile_spec(spec_or_path, allow_imports=allow_imports, force=force, strategy=strategy)
+
+
+__all__ = ["RULES", "Diagnostic", "ExplainError", "GraphmaskError", "Rule", "Severity", "Spec", "SpecError",
+           "check", "compile", "explain", "load", "loads"]

@@ -20,8 +20,9 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+from graphmask import codes
 from graphmask.checker import CheckResult, check_path
 from graphmask.diagnostics import Diagnostic
 from graphmask.spec import Limits
@@ -73,21 +74,29 @@ def check_one(path: str, options: CheckOptions = CheckOptions()) -> CheckResult:
     return CheckResult(result.file, None, None, result.diagnostics)
 
 
-def check_files(paths: list[str], options: CheckOptions = CheckOptions(), jobs: int | None = None) -> list[CheckResult]:
-    """One result per path, in the order of ``paths``."""
+def check_files(paths: list[str], options: CheckOptions = CheckOptions(), jobs: int | None = None,
+                progress: Callable[[int], None] | None = None) -> list[CheckResult]:
+    """One result per path, in the order of ``paths``; ``progress(files done)`` as they finish."""
     workers = effective_jobs(len(paths), jobs)
     if workers <= 1:
-        return _check_chunk(paths, options)
+        return _check_chunk(paths, options, progress)
     # The first file, checked here, also loads the layer catalog and other lazy
     # caches once, so that forked workers inherit them instead of each loading them.
-    return [check_one(paths[0], options), *_check_parallel(paths[1:], options, workers)]
+    return [check_one(paths[0], options), *_check_parallel(paths[1:], options, workers, progress)]
 
 
-def _check_chunk(paths: list[str], options: CheckOptions) -> list[CheckResult]:
-    return [check_one(p, options) for p in paths]
+def _check_chunk(paths: list[str], options: CheckOptions,
+                 progress: Callable[[int], None] | None = None) -> list[CheckResult]:
+    results = []
+    for path in paths:
+        results.append(check_one(path, options))
+        if progress is not None:
+            progress(len(results))
+    return results
 
 
-def _check_parallel(paths: list[str], options: CheckOptions, workers: int) -> list[CheckResult]:
+def _check_parallel(paths: list[str], options: CheckOptions, workers: int,
+                    progress: Callable[[int], None] | None = None) -> list[CheckResult]:
     import concurrent.futures
 
     size = max(1, math.ceil(len(paths) / (workers * CHUNKS_PER_WORKER)))
@@ -101,6 +110,8 @@ def _check_parallel(paths: list[str], options: CheckOptions, workers: int) -> li
                     results[futures[future]] = future.result()
                 except Exception:  # noqa: BLE001 - a dead worker (e.g. killed for memory): redo below
                     pass
+                if progress is not None:
+                    progress(1 + sum(len(chunks[i]) for i, r in enumerate(results) if r is not None))
     except (OSError, RuntimeError):  # no pool on this system (e.g. no /dev/shm): fall back to serial
         pass
     # Chunks a dead worker took down are checked again here, file by file.
@@ -124,5 +135,5 @@ def _mp_context():
 def _internal_error(path: str) -> Diagnostic:
     detail = traceback.format_exc(limit=-3).strip().splitlines()
     where = detail[-1] if detail else "unknown error"
-    return Diagnostic("GM000", f"internal error while checking this file: {where}", file=path,
+    return Diagnostic(codes.GM000, f"internal error while checking this file: {where}", file=path,
                       hint="please report this with the spec file; the other files were still checked")

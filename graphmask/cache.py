@@ -29,6 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from graphmask import codes
 from graphmask.checker import CheckResult
 from graphmask.diagnostics import Diagnostic
 
@@ -160,7 +161,7 @@ def check_files_cached(paths: list[str], options, jobs: int | None, cache: Resul
     for i, result in zip(misses, check_files([paths[i] for i in misses], options, jobs)):
         results[i] = result
         key = keys[i]
-        if key is not None and not any(d.code == "GM000" for d in result.diagnostics) \
+        if key is not None and not any(d.code == codes.GM000 for d in result.diagnostics) \
                 and read_key(cache, paths[i], options.limits.max_bytes) == key:
             cache.put(key, result.diagnostics)
     return results  # type: ignore[return-value]

@@ -1,28 +1,30 @@
 """Command line: a thin shell over the Python API.
 
-Each subcommand lives in ``graphmask/commands/<name>.py`` with
-``register(subparsers)`` and ``run(args) -> int``. This module is the only
+Each subcommand lives in ``graphmask/commands/<name>.py`` (``import_.py`` for
+``import``, a Python keyword) with ``register(subparsers)`` and
+``run(args) -> int``. This module is the only
 place that exits; it turns unexpected failures into GM000 (exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 import traceback
 
 from graphmask import __version__
-from graphmask.atomic import OutputExistsError
+from graphmask.atomic import OutputRefused
+from graphmask.errors import UsageError
 
-# Order shown in --help. A command module that is absent is skipped.
-COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import", "lsp")
+# Command modules, in the order shown in --help. A command module that is absent is skipped.
+COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import_", "lsp")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad command-line usage detected after parsing (exit 2)."""
+# Errors of the place the output goes, not of graphmask: a full disk, a quota, a file-size limit.
+OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,21 +51,44 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors
     try:
-        return int(args.handler(args))
-    except (UsageError, OutputExistsError) as exc:
+        code = int(args.handler(args))
+        sys.stdout.flush()  # here, so that a full disk is reported like any write error
+        return code
+    except (UsageError, OutputRefused) as exc:
         print(f"graphmask {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if exc.errno not in OUTPUT_FULL:
+            return _internal_error()
+        _drop_stdout()
+        print(f"graphmask {args.command}: error: cannot write the output: {os.strerror(exc.errno).lower()}",
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception:  # noqa: BLE001 - the boundary where internal failures become GM000
-        print(
-            "GM000 internal error: graphmask failed unexpectedly. Please report this, "
-            "with the command and the spec that caused it.\n" + traceback.format_exc(),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _internal_error()
+
+
+def _internal_error() -> int:
+    print(
+        "GM000 internal error: graphmask failed unexpectedly. Please report this, "
+        "with the command and the spec that caused it.\n" + traceback.format_exc(),
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
+
+
+def _drop_stdout() -> None:
+    """Discard what stdout still buffers, so that the flush at exit does not fail (and print) again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (e.g. captured by a test)
+        pass
 
 
 if __name__ == "__main__":

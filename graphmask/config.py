@@ -74,14 +74,15 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
 def load_config(path: str | os.PathLike) -> Config:
     """Read and validate ``[tool.graphmask]`` from a pyproject.toml (an empty Config if absent)."""
     path = Path(path)
-    table = _read_toml(path).get("tool", {}).get("graphmask", {})
+    tool = _read_toml(path).get("tool", {})
+    table = tool.get("graphmask", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `tool.graphmask` must be a table")
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
         if key not in _KNOWN_KEYS:
-            from graphmask.spec.loader import did_you_mean
+            from graphmask.suggest import did_you_mean
 
             raise ConfigError(f"{path}: unknown key `{raw_key}` in [tool.graphmask]"
                               f"{did_you_mean(key, set(_KNOWN_KEYS))}")
@@ -141,12 +142,25 @@ def _custom_layers(where: str, value: Any) -> dict[str, Any]:
 
 
 def _has_table(path: Path) -> bool:
-    # Cheap test first: most pyproject.toml files never mention graphmask.
+    """Whether discovery stops at ``path``: it has ``tool.graphmask`` (a table or, to be reported, not),
+    or it cannot be read as TOML at all, which is reported as with ``--config`` rather than skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data = path.read_bytes()
+    except OSError:
         return False
-    return "graphmask" in text and isinstance(_read_toml(path).get("tool", {}).get("graphmask"), dict)
+    # Cheap test first: most pyproject.toml files never mention graphmask.
+    if b"graphmask" not in data and _is_utf8(data):
+        return False
+    tool = _read_toml(path).get("tool", {})
+    return isinstance(tool, dict) and "graphmask" in tool
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_toml(path: Path) -> dict:
@@ -159,6 +173,9 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(f)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        bom = " (it starts with a UTF-16 byte-order mark)" if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise ConfigError(f"{path}: not UTF-8{bom}: TOML files must be UTF-8; re-save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 

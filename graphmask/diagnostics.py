@@ -25,8 +25,10 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
+    """A diagnostic code (``graphmask.codes.GM201``): equal to, and hashed as, its code string."""
+
     code: str
     severity: Severity
     summary: str
@@ -37,6 +39,14 @@ class Rule:
 
     def __str__(self) -> str:
         return self.code
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rule):
+            return other.code == self.code
+        return isinstance(other, str) and other == self.code
+
+    def __hash__(self) -> int:
+        return hash(self.code)
 
 
 def _load_rules() -> dict[str, Rule]:

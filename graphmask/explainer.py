@@ -7,19 +7,8 @@ from typing import Any
 
 from graphmask.analysis.flow import MaskFlow
 from graphmask.analysis.masks import infer_masks
-from graphmask.diagnostics import Diagnostic, Severity
+from graphmask.errors import ExplainError
 from graphmask.spec import Spec
-
-
-class ExplainError(ValueError):
-    """The spec is too broken to explain (e.g. it does not load, or has a cycle)."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = diagnostics
-        errors = [d for d in diagnostics if d.severity is Severity.ERROR]
-        first = errors[0] if errors else None
-        super().__init__(f"{first.file}:{first.line}:{first.column}: {first.code} {first.message}"
-                         if first else "spec cannot be explained")
 
 
 def explain(model: Spec | str | os.PathLike | Any) -> MaskFlow:

@@ -6,6 +6,8 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 
+from graphmask.atomic import is_temp_file
+
 SPEC_PATTERNS = ("*.yaml", "*.yml")
 
 
@@ -22,6 +24,9 @@ def discover(paths: list[str], patterns: tuple[str, ...] = SPEC_PATTERNS,
     files matching ``patterns``. A symlinked file that leads outside the
     walked directory is skipped: a pull request must not make CI read (and
     quote in its report) a file such as ``.git/config`` or ``~/.netrc``.
+    Hidden files and directories, and graphmask's own temporary files (a
+    write that was killed leaves one), are skipped in walks; a file named on
+    the command line is taken whatever its name.
     Order is stable: sorted within each path."""
     found = Discovery()
     seen: set[str] = set()
@@ -38,7 +43,8 @@ def discover(paths: list[str], patterns: tuple[str, ...] = SPEC_PATTERNS,
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 walked.extend(os.path.join(root, f) for f in files
-                              if any(fnmatch.fnmatch(f, p) for p in patterns)
+                              if not f.startswith(".") and not is_temp_file(f)
+                              and any(fnmatch.fnmatch(f, p) for p in patterns)
                               and _stays_inside(os.path.join(root, f), top))
             for file in sorted(walked):
                 add(file)

@@ -29,6 +29,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from graphmask import codes
 from graphmask.diagnostics import Diagnostic
 from graphmask.spec import Limits, parse_ref
 from graphmask.spec.yaml_loader import YamlLoadError, parse_yaml
@@ -151,7 +152,7 @@ def _candidate_fixes(diagnostic: Diagnostic, tree: YamlTree, data: Any, spec) ->
         return
     path, is_key = located
     code = diagnostic.code
-    if code == "GM104" and is_key and len(path) >= 3 and path[-2] in ("args", "call"):
+    if code == codes.GM104 and is_key and len(path) >= 3 and path[-2] in ("args", "call"):
         owner = _data_at(data, path[:-2])
         info = layer_info(spec, owner.get("type")) if isinstance(owner, dict) and isinstance(owner.get("type"), str) else None
         if info is None:
@@ -169,15 +170,15 @@ def _candidate_fixes(diagnostic: Diagnostic, tree: YamlTree, data: Any, spec) ->
             match = sole_match(name, valid)
             if match is not None and match not in siblings:
                 yield f"rename `{name}` to `{match}`", True, ("rename", path, match)
-    elif code == "GM103" and not is_key and path[-1:] == ("type",):
+    elif code == codes.GM103 and not is_key and path[-1:] == ("type",):
         value = _data_at(data, path)
         if isinstance(value, str):
             match = sole_match(value, set(load_catalog().names()) | set(spec.custom_layers))
             if match is not None:
                 yield f"replace `{value}` with `{match}`", True, ("replace", path, match)
-    elif code == "GM901" and not is_key and len(path) >= 2 and path[-2] == "ignore":
+    elif code == codes.GM901 and not is_key and len(path) >= 2 and path[-2] == "ignore":
         yield f"remove the unused suppression `{_data_at(data, path)}`", True, ("delete", path)
-    elif code == "GM105" and not is_key and path and path[0] in ("layers", "outputs"):
+    elif code == codes.GM105 and not is_key and path and path[0] in ("layers", "outputs"):
         ref = _data_at(data, path)
         target, index = parse_ref(ref) if isinstance(ref, str) else (None, None)
         ids = set(spec.inputs) | {layer.id for layer in spec.layers}

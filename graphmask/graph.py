@@ -8,6 +8,7 @@ works on ``SpecGraph`` and never re-parses refs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,8 @@ import networkx as nx
 
 from graphmask import codes
 from graphmask.diagnostics import Diagnostic
-from graphmask.spec.loader import did_you_mean
-from graphmask.spec.models import InputSpec, LayerSpec, Spec, parse_ref
+from graphmask.suggest import did_you_mean
+from graphmask.spec.models import REF_PATTERN, InputSpec, LayerSpec, Spec, parse_ref
 from graphmask.spec.yaml_loader import Position
 
 
@@ -34,17 +35,25 @@ class Binding:
         return self.node if self.index is None else f"{self.node}[{self.index}]"
 
 
+_REF = re.compile(REF_PATTERN)
+
+
 @dataclass
 class Node:
     id: str
-    kind: str  # "input" | "layer"
+    kind: str  # "input" | "layer" | "model" (a sub-model call) | "model_input" (its inputs, inside)
     where: tuple  # YAML path of the node's definition
     input_spec: InputSpec | None = None
     layer: LayerSpec | None = None
-    layer_type: str | None = None  # for `share:` nodes, the shared layer's type
+    layer_type: str | None = None  # for `share:` nodes, the shared layer's type; None for `op:` nodes
     args: dict[str, Any] = field(default_factory=dict)  # ditto for args
     bindings: list[Binding] = field(default_factory=list)
     shares: str | None = None  # id of the node whose layer instance is reused
+    tensor_call_keys: frozenset[str] = frozenset()  # `call:` keywords whose values are refs (bindings now)
+    # Sub-models: the id prefix (`<call>/`) of the call whose sub-model this node belongs to ("" at the top),
+    # and whether that call repeats an earlier call of the same model (its layers were checked there).
+    scope: str = ""
+    repeat: bool = False
 
     @property
     def ignored(self) -> frozenset[str]:
@@ -52,7 +61,10 @@ class Node:
 
     @property
     def call_kwargs(self) -> dict[str, Any]:
-        return dict(self.layer.call) if self.layer is not None else {}
+        """The ``call:`` keywords that are plain values (refs among them are bindings)."""
+        if self.layer is None:
+            return {}
+        return {k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
 
 
 @dataclass
@@ -89,6 +101,10 @@ class SpecGraph:
     def layers(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind == "layer"]
 
+    def local_id(self, node_id: str) -> str:
+        """The id as the spec writes it (``dense`` for ``encoder/dense`` inside a sub-model)."""
+        return node_id.rsplit("/", 1)[-1]
+
     def consumers(self, node_id: str) -> list[str]:
         return list(self.graph.successors(node_id))
 
@@ -112,6 +128,35 @@ def _ref_bindings(layer: LayerSpec, where: tuple) -> list[tuple[str | int, str, 
     return result
 
 
+def _call_refs(layer: LayerSpec, where: tuple, ids: set[str]) -> list[tuple[str | int, str, tuple]]:
+    """``call:`` keywords whose value is a ref, or a list of refs, to a node of the spec: tensors, as edges.
+
+    ``call: {initial_state: ["encoder[1]", "encoder[2]"]}`` passes tensors
+    exactly as ``inputs: {initial_state: [...]}`` does.  A string that names
+    no node stays a plain value.
+    """
+    def is_ref(value: Any) -> bool:
+        return isinstance(value, str) and _REF.match(value) is not None and parse_ref(value)[0] in ids
+
+    result: list[tuple[str | int, str, tuple]] = []
+    for keyword, value in layer.call.items():
+        base = where + ("call", keyword)
+        if is_ref(value):
+            result.append((keyword, value, base))
+        elif isinstance(value, list) and value and all(is_ref(v) for v in value):
+            result.extend((f"{keyword}[{i}]", ref, base + (i,)) for i, ref in enumerate(value))
+    return result
+
+
+@dataclass
+class _Pending:
+    """A node whose refs are resolved once every node of its scope exists."""
+
+    node: Node
+    refs: list[tuple[str | int, str, tuple]]
+    scope: str  # the id prefix of the scope its refs name nodes in ("" at the top level)
+
+
 def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
     g = SpecGraph(spec, {}, nx.DiGraph(), [])
     diagnostics: list[Diagnostic] = []
@@ -123,44 +168,26 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
         first_seen[name] = where
 
     previous: str | None = next(iter(spec.inputs)) if len(spec.inputs) == 1 else None
-    pending: list[tuple[Node, list[tuple[str | int, str, tuple]]]] = []
-    for position, layer in enumerate(spec.layers):
-        where = ("layers", spec.yaml_index(position))
-        if layer.id in first_seen:
-            first = g.position(first_seen[layer.id])
-            diagnostics.append(g.diagnostic(
-                codes.GM106, f"duplicate id `{layer.id}` (first defined at line {first.line})",
-                where + ("id",), node=layer.id))
-            continue
-        first_seen[layer.id] = where + ("id",)
-        node = Node(layer.id, "layer", where, layer=layer, layer_type=layer.type, args=dict(layer.args))
-        refs = _ref_bindings(layer, where)
-        if not refs:
-            if previous is None:
-                diagnostics.append(g.diagnostic(
-                    codes.GM105,
-                    f"layer `{layer.id}` has no `inputs` and there is no single previous node to take "
-                    f"its input from (the spec has {len(spec.inputs)} inputs); name its inputs",
-                    where + ("id",), node=layer.id))
-            else:
-                refs = [(0, previous, where + ("id",))]
-        g.nodes[layer.id] = node
-        pending.append((node, refs))
-        previous = layer.id
+    pending: list[_Pending] = []
+    _add_layers(g, spec.layers, lambda position: ("layers", spec.yaml_index(position)), "", previous,
+                set(spec.inputs) | set(spec.invalid_ids), first_seen, pending, diagnostics, ())
 
     known = set(g.nodes) | set(spec.invalid_ids)
-    for node, refs in pending:
-        for slot, ref, ref_where in refs:
+    for item in pending:
+        node = item.node
+        for slot, ref, ref_where in item.refs:
             target, index = parse_ref(ref)
+            target = item.scope + target
             if target not in g.nodes:
                 if target not in known:
+                    local = {n[len(item.scope):] for n in g.nodes if n.startswith(item.scope) and
+                             "/" not in n[len(item.scope):]}
                     diagnostics.append(g.diagnostic(
-                        codes.GM105, f"`{node.id}` refers to undefined node `{target}`{did_you_mean(target, set(g.nodes))}",
-                        ref_where, node=node.id))
+                        codes.GM105, f"`{node.id}` refers to undefined node `{target[len(item.scope):]}`"
+                        f"{did_you_mean(target[len(item.scope):], local)}", ref_where, node=node.id))
                 continue
             node.bindings.append(Binding(slot, target, index, ref_where))
-        g.graph.add_node(node.id)
-    for node_id in spec.inputs:
+    for node_id in g.nodes:
         g.graph.add_node(node_id)
     for node in g.nodes.values():
         for binding in node.bindings:
@@ -181,6 +208,91 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
 
     diagnostics.extend(_cycles(g))
     return g, diagnostics
+
+
+def _add_layers(g: SpecGraph, layers: list[LayerSpec], where_of: Any, scope: str, previous: str | None,
+                ids: set[str], first_seen: dict[str, tuple], pending: list[_Pending],
+                diagnostics: list[Diagnostic], calling: tuple[str, ...], repeat: bool = False) -> None:
+    """The nodes of one scope: the spec's layers, or a sub-model's for one call of it (ids ``<call>/<id>``).
+
+    ``calling``: the sub-models being expanded, outermost first (a model may not call itself);
+    ``repeat``: a later call of a sub-model (its layers were checked at the first call).
+    """
+    ids = ids | {layer.id for layer in layers}
+    for position, layer in enumerate(layers):
+        where = where_of(position)
+        node_id = scope + layer.id
+        if node_id in first_seen:
+            if not scope:  # inside a sub-model the same ids recur, once per call
+                first = g.position(first_seen[node_id])
+                diagnostics.append(g.diagnostic(
+                    codes.GM106, f"duplicate id `{layer.id}` (first defined at line {first.line})",
+                    where + ("id",), node=layer.id))
+            continue
+        first_seen[node_id] = where + ("id",)
+        kind = "model" if layer.model is not None else "layer"
+        node = Node(node_id, kind, where, layer=layer, layer_type=layer.type, args=dict(layer.args), scope=scope,
+                    repeat=repeat)
+        refs = _ref_bindings(layer, where)
+        if not refs:
+            if previous is None:
+                diagnostics.append(g.diagnostic(
+                    codes.GM105,
+                    f"layer `{layer.id}` has no `inputs` and there is no single previous node to take "
+                    f"its input from (the spec has {len(g.spec.inputs)} inputs); name its inputs",
+                    where + ("id",), node=node_id))
+            else:
+                refs = [(0, previous, where + ("id",))]
+        call_refs = _call_refs(layer, where, ids)
+        node.tensor_call_keys = frozenset(str(slot).split("[")[0] for slot, _, _ in call_refs)
+        refs = refs + call_refs
+        g.nodes[node_id] = node
+        if kind == "model":
+            _add_model_call(g, node, refs, scope, first_seen, pending, diagnostics, calling, repeat)
+        else:
+            pending.append(_Pending(node, refs, scope))
+        previous = layer.id
+
+
+def _add_model_call(g: SpecGraph, call: Node, refs: list[tuple[str | int, str, tuple]], scope: str,
+                    first_seen: dict[str, tuple], pending: list[_Pending], diagnostics: list[Diagnostic],
+                    calling: tuple[str, ...], repeat: bool) -> None:
+    """A ``model:`` node: the sub-model's inputs take the call's tensors, and the node outputs its outputs."""
+    name = call.layer.model
+    sub = g.spec.models.get(name)
+    where = call.where + ("model",)
+    if sub is None:
+        diagnostics.append(g.diagnostic(codes.GM105, f"`{call.id}` calls undefined model `{name}`"
+                                        f"{did_you_mean(name, set(g.spec.models))}; declare it under `models:`",
+                                        where, node=call.id))
+        return
+    if name in calling:
+        route = " -> ".join(calling[calling.index(name):] + (name,))
+        diagnostics.append(g.diagnostic(codes.GM107, f"model `{name}` calls itself: {route}", where, node=call.id))
+        return
+    inner = call.id + "/"
+    repeat = repeat or any(n.kind == "model" and n.layer.model == name and n is not call for n in g.nodes.values())
+    by_name = {slot: r for slot, *r in refs if isinstance(slot, str)}
+    positional = [r for slot, *r in refs if isinstance(slot, int)]
+    names = list(sub.inputs)
+    if len(positional) + len(by_name) != len(names) or set(by_name) - set(names):
+        diagnostics.append(g.diagnostic(
+            codes.GM109, f"model `{name}` takes {len(names)} input{'s' if len(names) != 1 else ''} "
+            f"({', '.join(names)}), `{call.id}` gives it {len(positional) + len(by_name)}",
+            call.where + ("inputs",) if call.layer.inputs is not None else call.where + ("id",), node=call.id))
+        return
+    for input_name, input_spec in sub.inputs.items():
+        ref = by_name.get(input_name) or positional.pop(0)
+        boundary = Node(inner + input_name, "model_input", ("models", name, "inputs", input_name),
+                        input_spec=input_spec, scope=inner, repeat=repeat)
+        g.nodes[boundary.id] = boundary
+        pending.append(_Pending(boundary, [(0, ref[0], ref[1])], scope))
+    previous = names[0] if len(names) == 1 else None
+    _add_layers(g, sub.layers, lambda position: ("models", name, "layers", position), inner, previous,
+                set(names), first_seen, pending, diagnostics, calling + (name,), repeat)
+    outputs = [(i, ref, ("models", name, "outputs", key if isinstance(sub.outputs, dict) else i))
+               for i, (key, ref) in enumerate(sub.output_refs())]
+    pending.append(_Pending(call, outputs, inner))
 
 
 def _resolve_shares(g: SpecGraph, diagnostics: list[Diagnostic]) -> None:

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from graphmask import codes
 from graphmask.diagnostics import RULES, Diagnostic, Severity
 
 # Codes that are always reported: without them a file that could not be read
 # (or that crashed graphmask) would pass silently.
-ALWAYS_REPORTED = frozenset({"GM000", "GM101"})
+ALWAYS_REPORTED = frozenset({codes.GM000, codes.GM101})
 
 _PREFIX = re.compile(r"^GM[0-9]{0,3}$")
 

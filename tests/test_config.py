@@ -207,3 +207,24 @@ def test_documented_example_config_is_valid(tmp_path):
     config = load_config(tmp_path / "pyproject.toml")
     assert config.paths == ("specs",) and config.strict is False
     assert set(config.custom_layers) == {"Scale", "PairSplit"}
+
+
+# -- discovery reports what --config reports (issue 14, item 5) ---------------------------
+
+BROKEN_CONFIGS = {
+    "utf16": ("[tool.graphmask]\nstrict = true\n".encode("utf-16"), "not UTF-8"),
+    "latin1": ("[tool.graphmask]\n# caf\xe9\nstrict = true\n".encode("latin-1"), "not UTF-8"),
+    "not a table": (b"[tool]\ngraphmask = 5\n", "`tool.graphmask` must be a table"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN_CONFIGS))
+def test_a_broken_config_is_reported_alike_when_discovered_and_when_given(project, cli, name):
+    data, message = BROKEN_CONFIGS[name]
+    (project / "pyproject.toml").write_bytes(data)
+    discovered = cli("check", "--format", "json")
+    given = cli("check", "--format", "json", "--config", project / "pyproject.toml")
+    for code, out, err in (discovered, given):
+        assert code == 2 and message in err and "pyproject.toml" in err, err
+        assert "Traceback" not in err and "GM000" not in err
+    assert discovered[2] == given[2]

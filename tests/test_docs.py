@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from graphmask import docs_blocks
+import devtools.docs
+from devtools.docs import blocks as docs_blocks
 from graphmask.catalog import load_catalog
 from graphmask.checker import check_text
 from graphmask.cli import build_parser
@@ -21,8 +22,8 @@ _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")  # inline Markdown links and imag
 
 
 def test_generated_docs_are_fresh():
-    stale = docs_blocks.stale()
-    assert stale == [], f"stale generated docs: {[str(p) for p in stale]}; run `{docs_blocks.COMMAND}`"
+    stale = devtools.docs.stale()
+    assert stale == [], f"stale generated docs: {[str(p) for p in stale]}; run `{devtools.docs.COMMAND}`"
 
 
 def test_a_block_without_markers_is_an_error_not_a_silent_no_op():
@@ -108,3 +109,18 @@ def test_every_doc_is_reachable_from_the_readme():
                 todo.append(resolved)
     unreachable = [str(p.relative_to(REPO)) for p in sorted(DOCS.rglob("*.md")) if p.resolve() not in seen]
     assert unreachable == []
+
+
+def test_every_security_promise_names_tests_that_exist():
+    """docs/security.md's promise table: each `tests/x.py::name` (and `::name` after it) is a real test."""
+    text = (DOCS / "security.md").read_text(encoding="utf-8")
+    table = text.split("## Promises and the tests that keep them", 1)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "tests/" in line]
+    assert len(rows) >= 20
+    for row in rows:
+        file = None
+        for ref in re.findall(r"`((?:tests/[\w/]+\.py)?::\w+)`", row):
+            path, _, name = ref.partition("::")
+            file = path or file
+            source = (DOCS.parent / file).read_text(encoding="utf-8")
+            assert re.search(rf"^def {name}\(", source, flags=re.MULTILINE), f"{file}::{name} (in: {row[:60]})"

@@ -215,9 +215,11 @@ def test_html_is_self_contained_and_escaped(cli, spec):
     assert code == 0
     refs = _Refs()
     refs.feed(out)
-    assert "script" not in refs.tags and "link" not in refs.tags and "img" not in refs.tags
+    assert "link" not in refs.tags and "img" not in refs.tags
+    # one inline script (zoom), no src; the policy runs only that script, pinned by its hash
+    assert out.count("<script") == 1 and "<script>" in out
     assert all(r.startswith("#") for r in refs.refs)  # only in-page anchors (⚠ -> finding)
-    assert "Content-Security-Policy" in out and "default-src 'none'" in out
+    assert "Content-Security-Policy" in out and "default-src 'none'" in out and "script-src 'sha256-" in out
     assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out
     assert "mask path: class -&gt; flat" in out  # the finding's mask route
 
@@ -303,3 +305,70 @@ def test_mermaid_past_githubs_limits_suggests_html(cli, write_spec):
     assert code == 0 and out.count("-.->") == 521
     assert "more than mermaid renders by default" in err and "--format html" in err
     assert cli("graph", path, "--format", "html")[2] == ""  # html has no such limit
+
+
+# -- wide graphs: fit, zoom, direction (issue 14, item 13) -----------------------------------
+
+def _wide_spec(write_spec):
+    inputs = "\n".join(f"  in{i}: {{shape: [null], dtype: int32, pad_value: 0}}" for i in range(4))
+    layers = []
+    for i in range(4):
+        layers.append(f"  - {{id: embed_with_a_long_name_{i}, type: Embedding, inputs: in{i}, "
+                      f"args: {{input_dim: 20, output_dim: 4, mask_zero: true}}}}")
+        prev = f"embed_with_a_long_name_{i}"
+        for j in range(5):
+            layers.append(f"  - {{id: dense_layer_number_{i}_{j}, type: Dense, inputs: {prev}, args: {{units: 4}}}}")
+            prev = f"dense_layer_number_{i}_{j}"
+    ends = ", ".join(f"dense_layer_number_{i}_4" for i in range(4))
+    layers.append(f"  - {{id: joined, type: Concatenate, inputs: [{ends}]}}")
+    return write_spec("graphmask: 1\nname: wide\ninputs:\n" + inputs + "\nlayers:\n" + "\n".join(layers)
+                      + "\noutputs: [joined]\n")
+
+
+def test_html_fits_wide_graphs_and_zooms_without_the_network(cli, write_spec):
+    import base64
+    import hashlib
+
+    code, page, err = cli("graph", _wide_spec(write_spec), "--format", "html")
+    assert code == 0, err
+    width = float(re.search(r'<svg[^>]* width="(\d+)"', page).group(1))
+    assert width > 1400  # wider than the page: it needs fitting
+    assert ".figure svg.maskflow { max-width: 100%; height: auto;" in page  # fitted by CSS, even without scripts
+    assert 'data-zoom="in"' in page and 'data-zoom="fit"' in page
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp and "unsafe-eval" not in csp
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing loaded from anywhere
+
+
+@pytest.mark.parametrize("fmt, marker", [("mermaid", "flowchart TB"), ("dot", "rankdir=TB;")])
+def test_direction_tb_in_mermaid_and_dot(cli, write_spec, fmt, marker):
+    code, out, err = cli("graph", _wide_spec(write_spec), "--format", fmt, "--direction", "TB")
+    assert code == 0 and marker in out
+
+
+def test_direction_tb_stacks_ranks_top_to_bottom(cli, write_spec):
+    spec = _wide_spec(write_spec)
+    sizes = {}
+    for direction in ("LR", "TB"):
+        page = cli("graph", spec, "--format", "html", "--direction", direction)[1]
+        svg = re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', page)
+        sizes[direction] = (int(svg.group(1)), int(svg.group(2)))
+        ys = {m.group(1): float(m.group(2)) for m in re.finditer(
+            r'data-node="([^"]+)"><title>.*?</title><rect x="[\d.]+" y="([\d.]+)"', page)}
+        if direction == "TB":  # each rank below the one it reads
+            assert ys["in0"] < ys["embed_with_a_long_name_0"] < ys["dense_layer_number_0_0"] < ys["joined"]
+    assert sizes["LR"][0] > sizes["LR"][1] and sizes["TB"][1] > sizes["TB"][0]  # wide one way, tall the other
+
+
+def test_zoom_script_runs_in_a_real_browser(cli, write_spec, tmp_path):
+    browser = _chromium()
+    page = tmp_path / "wide.html"
+    code, _, err = cli("graph", _wide_spec(write_spec), "--format", "html", "-o", page)
+    assert code == 0, err
+    dom = _dump_dom(browser, page, tmp_path)
+    level = re.search(r'<span class="zoom-level"[^>]*>fit: (\d+)%</span>', dom)
+    assert level, "the zoom script did not run (blocked by the page's CSP?)"
+    assert int(level.group(1)) < 100  # the 2,000+ px picture was fitted into the window

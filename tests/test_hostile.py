@@ -592,7 +592,7 @@ def test_write_atomic_never_writes_over_an_input_spec(write_spec):
 
 
 def test_write_atomic_refuses_a_directory(tmp_path):
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(graphmask.atomic.OutputNotAFileError, match="directory"):
         write_atomic(tmp_path, "x", overwrite=True)
 
 

@@ -37,3 +37,38 @@ def test_long_mask_paths_stay_on_one_short_line():
     assert mask_path(("a", "b")) == "a -> b"
     text = format_text([CheckResult("f.yaml", None, None, [Diagnostic("GM201", "m", "f.yaml", 1, 1, path=route)])])
     assert sum("mask path:" in line for line in text.splitlines()) == 1
+
+
+# -- issue 14, item 15 -----------------------------------------------------------------
+
+CONSUMER = """\
+graphmask: 1
+name: consumer
+inputs:
+  ids: {shape: [null], dtype: int32, pad_value: 0}
+layers:
+  - {id: embed, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}}
+  - {id: lstm, type: LSTM, args: {units: 2}}
+outputs: [lstm]
+"""
+
+
+def test_explain_shows_the_mask_path_of_a_consumer(cli, write_spec):
+    code, out, err = cli("explain", write_spec(CONSUMER))
+    row = next(line for line in out.splitlines() if line.startswith("lstm "))
+    assert row.rstrip().endswith("embed -> lstm"), row
+
+
+def test_check_dash_reads_the_spec_from_stdin(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    from graphmask.cli import main
+
+    broken = CONSUMER.replace("LSTM, args: {units: 2}", "Flatten")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(broken.encode())))
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["check", "-", "--no-config"]) == 1
+    assert out.getvalue().startswith("<stdin>:") and "GM201" in out.getvalue()
+    assert "in 1 file." in out.getvalue()

@@ -23,3 +23,18 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_example_directory_exists():
     assert any((REPO / "specs" / "examples").glob("*.yaml"))
+
+
+def test_readme_says_the_first_command_exits_1_by_design():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    after_commands = text.split("```", 4)[4][:1200]
+    assert "exits with status 1" in after_commands and "on purpose" in after_commands
+
+
+def test_readme_rule_table_gives_gm104s_warning_too():
+    from graphmask.diagnostics import RULES
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| GM104 |"))
+    assert "error (legacy args: warning)" in row
+    assert RULES["GM104"].severity.value == "error"  # the default; `input_length` & co. are warnings

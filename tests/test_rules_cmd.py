@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graphmask import docs_gen
+from devtools.docs import rules as docs_gen
 from graphmask.checker import check_text
 from graphmask.diagnostics import RULES, Severity
 
@@ -87,7 +87,7 @@ def test_checked_in_rule_pages_are_current():
              if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != content]
     extra = sorted(p.name for p in directory.glob("GM*.md") if p.name not in expected)
     assert not stale and not extra, (
-        f"docs/rules is stale ({stale + extra}); run `python -m graphmask.docs_gen`")
+        f"docs/rules is stale ({stale + extra}); run `python -m devtools.docs`")
 
 
 def test_docs_gen_writes_and_prunes(tmp_path):

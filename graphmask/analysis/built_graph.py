@@ -34,6 +34,27 @@ def parameters(node: Node, info: LayerInfo) -> list[str]:
     return names
 
 
+def mask_receivers(node: Node, info: LayerInfo) -> tuple[list[int], bool]:
+    """Which bindings' masks ``Layer.__call__`` hands to ``call()``, and whether a mask is given explicitly.
+
+    Step 6 of ``Layer.__call__`` (``keras/src/layers/layer.py``): with exactly
+    one tensor argument, ``mask=`` gets that argument's mask(s) when the call
+    has a ``mask`` parameter; with several, each ``<arg>_mask`` parameter the
+    signature has gets its argument's; anything else is passed nothing.  So
+    ``LSTM(x, initial_state=[h, c])`` runs with ``mask=None``.  A mask bound
+    explicitly (``inputs: {mask: m}``) is handed over as it is.
+    """
+    params = parameters(node, info)
+    explicit = {p for p in params if p == "mask" or p.endswith("_mask")}
+    tensor_params = list(dict.fromkeys(params))
+    if len(tensor_params) == 1:
+        filled = "mask" in info.call_args and "mask" not in explicit
+        return (list(range(len(params))) if filled else []), bool(explicit)
+    receivers = [i for i, p in enumerate(params)
+                 if p not in explicit and f"{p}_mask" in info.call_args and f"{p}_mask" not in explicit]
+    return receivers, bool(explicit)
+
+
 def mask_is_bound(node: Node, info: LayerInfo, flows: Mapping[str, NodeFlow] | None = None) -> bool:
     """Whether the model recomputes the layer's mask argument instead of reading its input's.
 

@@ -32,6 +32,10 @@ class Mask:
     tail: tuple[str, ...]  # the end of the route from the (first) generator to this tensor
     rank: int | None  # rank of the mask tensor, batch axis included
     parent: Mask | None = None  # the mask whose route this one continues
+    # Whether every sample's mask is True...True False...False (what cuDNN accepts),
+    # given the declared padding: True, False (``layout`` says why), or None (unknown).
+    right_padded: bool | None = None
+    layout: str = ""  # why it is not right-padded, for messages
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -51,10 +55,10 @@ class Mask:
         return ", ".join(names[: self.rank])
 
     def through(self, node_id: str) -> Mask:
-        return Mask(self.generators, (node_id,), self.rank, self)
+        return Mask(self.generators, (node_id,), self.rank, self, self.right_padded, self.layout)
 
     def _key(self) -> tuple:
-        return self.generators, self.path, self.rank
+        return self.generators, self.path, self.rank, self.right_padded
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Mask) and self._key() == other._key()
@@ -115,7 +119,13 @@ class NodeFlow:
 
     @property
     def type(self) -> str | None:
-        return "Input" if self.node.kind == "input" else self.node.layer_type
+        if self.node.kind in ("input", "model_input"):
+            return "Input"
+        if self.node.kind == "model":
+            return f"model {self.node.layer.model}"
+        if self.node.layer is not None and self.node.layer.op is not None:
+            return f"ops.{self.node.layer.op}"
+        return self.node.layer_type
 
     @property
     def analysed(self) -> bool:

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from graphmask.catalog import ArgInfo, LayerInfo, MaskRule, ResolvedMask, load_catalog
+from graphmask.graph import Node
 from graphmask.spec.models import CustomLayerSpec, Spec
 
 
@@ -46,6 +47,14 @@ def layer_info(spec: Spec, type_name: str | None) -> LayerInfo | None:
     if custom is not None:
         return _custom_cached(type_name, custom.model_dump_json(by_alias=True))
     return load_catalog().get(type_name)
+
+
+def node_info(spec: Spec, node: Node) -> LayerInfo | None:
+    """The ``LayerInfo`` of a graph node: its layer's, or for an ``op:`` node the catalog's op entry."""
+    op = node.layer.op if node.layer is not None else None
+    if op is not None:
+        return load_catalog().op(op)
+    return layer_info(spec, node.layer_type)
 
 
 # info.mask_for() results by (info, inner, args, call kwargs, inner args): a big

@@ -35,10 +35,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from graphmask.analysis.built_graph import build_keras_graph, mask_is_bound, parameters, symbolic_kinds
+from graphmask.analysis.built_graph import (
+    build_keras_graph,
+    mask_is_bound,
+    mask_receivers,
+    parameters,
+    symbolic_kinds,
+)
 from graphmask.analysis.flow import OPAQUE, ROLES, Mask, MaskFlow, NodeFlow, TensorState, state_of
 from graphmask.analysis.keras_schedule import execution_order
-from graphmask.analysis.layers import layer_info, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import node_info, resolve_mask, wrapped_layer
 from graphmask.catalog.shapes import Shape
 from graphmask.catalog import LayerInfo, ResolvedMask, matches
 from graphmask.graph import Binding, Node, SpecGraph
@@ -87,6 +93,8 @@ def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> di
         node = g.nodes[node_id]
         if node.kind == "input":
             flows[node_id] = _input_flow(node)
+        elif node.kind in ("model", "model_input"):
+            flows[node_id] = _boundary_flow(node, flows, runtime is not None)
         else:
             flows[node_id] = _layer_flow(g, node, flows, runtime)
             if runtime is not None:
@@ -95,6 +103,8 @@ def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> di
 
 
 def _differs_at_runtime(flow: NodeFlow) -> bool:
+    if flow.node.kind in ("model", "model_input"):
+        return any(t.mask is not None for t in flow.inputs)
     if flow.info is None or flow.resolved is None:
         return False
     return bool(flow.info.mask.facts.get("clears_input_masks")) or (
@@ -163,6 +173,21 @@ def _input_flow(node: Node) -> NodeFlow:
     return NodeFlow(node, outputs=[state])
 
 
+def _boundary_flow(node: Node, flows: dict[str, NodeFlow], running: bool) -> NodeFlow:
+    """Into (``model_input``) or out of (``model``) a sub-model: its tensors, unchanged, as Keras passes them.
+
+    A sub-model called on a KerasTensor runs ``compute_output_spec``, which
+    carries no masks: in the built graph nothing masked crosses the boundary
+    (keras-team/keras#18417; its layers were built on its own ``Input``s).
+    When the model runs, ``Functional.call`` puts the ``mask=`` it is handed
+    on its inputs, and its outputs carry what its layers computed
+    (docs/keras-mask-facts.md R1).
+    """
+    inputs = [state_of(flows, b) for b in node.bindings]
+    outputs = inputs if running else [replace(t, mask=None) for t in inputs]
+    return NodeFlow(node, inputs=inputs, outputs=list(outputs) or [OPAQUE])
+
+
 def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo | None, dict | None]:
     """The wrapped layer's entry (None when unknown) and its args with defaults merged in."""
     wrapped = wrapped_layer(g.spec, info, args)
@@ -188,7 +213,7 @@ def _first_arg(node: Node, info: LayerInfo) -> list[int]:
 def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
     inputs = [state_of(flows, b) for b in node.bindings]
     flow = NodeFlow(node, inputs=inputs)
-    info = layer_info(g.spec, node.layer_type)
+    info = node_info(g.spec, node)
     if info is None or any(t.opaque for t in inputs):
         flow.outputs = [OPAQUE]
         return flow
@@ -218,7 +243,8 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
 
     shapes = _output_shapes(flow, inputs)
     received = flow.received
-    masks = [_output_mask(kind, node, flow, shapes[i]) if resolved.supports_masking else None
+    layout = _generated_layout(g, flow)
+    masks = [_output_mask(kind, node, flow, shapes[i], layout) if resolved.supports_masking else None
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
@@ -248,7 +274,8 @@ def _same_state(a: TensorState, b: TensorState) -> bool:
     """``a == b`` in O(1), for a mask whose parent, if equal, is already the same object."""
     ma, mb = a.mask, b.mask
     same_mask = ma is mb or (ma is not None and mb is not None and ma.parent is mb.parent
-                             and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators)
+                             and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators
+                             and ma.right_padded == mb.right_padded)
     return same_mask and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded) == (
         b.shape, b.opaque, b.int_ids, b.from_embedding, b.padded)
 
@@ -272,7 +299,25 @@ def _output_shapes(flow: NodeFlow, inputs: list[TensorState]) -> list[Shape]:
     return shapes if shapes is not None and len(shapes) == resolved.n_outputs else [None] * resolved.n_outputs
 
 
-def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | None:
+def _generated_layout(g: SpecGraph, flow: NodeFlow) -> tuple[bool | None, str]:
+    """Whether a mask generated from the first input's values is right-padded: from its declared padding."""
+    source = flow.first_input
+    if source is None:
+        return None, ""
+    generator = flow.info.mask.facts.get("generator") or {}
+    if generator.get("compares") == "feature_vectors" and source.from_embedding:
+        return True, ""  # embedded vectors never equal the mask value: all True
+    sides = {g.nodes[p].input_spec.padding for p in source.padded}
+    if sides == {"post"}:
+        return True, ""
+    if "pre" in sides:
+        pre = sorted(p for p in source.padded if g.nodes[p].input_spec.padding == "pre")
+        return False, f"from left-padded input {', '.join(f'`{p}`' for p in pre)}"
+    return None, ""
+
+
+def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
+                 layout: tuple[bool | None, str] = (None, "")) -> Mask | None:
     first = [flow.inputs[i].mask for i in flow.first_arg]
     present = [m for m in first if m is not None]
     if kind == "none":
@@ -283,13 +328,22 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | 
         return first[0].through(node.id) if first and first[0] is not None else None
     if kind == "generated":
         rank = len(shape) - 1 if shape is not None else None
-        return Mask(frozenset({node.id}), (node.id,), rank)
+        return Mask(frozenset({node.id}), (node.id,), rank, None, *layout)
     if kind == "merge_or":
         if not first or any(m is None for m in first):
             return None
         return _combine(present, node.id)
-    if kind in ("concat", "custom"):
-        return _combine(present, node.id) if present else None
+    if kind == "concat":
+        if not present:
+            return None
+        if _along_time(flow, shape):
+            # [valid..., pad...] + [valid..., pad...]: padding in the middle, unless only the last part is masked
+            if any(m is not None for m in first[:-1]):
+                return _combine(present, node.id, (False, f"`{node.id}` concatenates masked sequences along the time "
+                                                          "axis, which puts padding between valid steps"))
+        return _combine(present, node.id)
+    if kind == "custom":
+        return _combine(present, node.id, (None, "")) if present else None
     if kind == "attention_scores":
         # The combined attention mask (query/value/key masks, causal mask),
         # kept on the scores at runtime: present whenever any of them is.
@@ -303,9 +357,32 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape) -> Mask | 
     raise ValueError(f"unknown mask output kind {kind!r}")
 
 
-def _combine(masks: list[Mask], node_id: str) -> Mask:
+def _combine(masks: list[Mask], node_id: str, layout: tuple[bool | None, str] | None = None) -> Mask:
+    """One mask from several (an element-wise OR, or a concatenation along features).
+
+    The OR of right-padded masks is right-padded; one that is not makes the result not.
+    """
     generators = frozenset().union(*(m.generators for m in masks))
-    return Mask(generators, (node_id,), masks[0].rank, masks[0])
+    if layout is None:
+        broken = [m for m in masks if m.right_padded is False]
+        if broken:
+            layout = (False, broken[0].layout)
+        else:
+            layout = (True, "") if all(m.right_padded for m in masks) else (None, "")
+    return Mask(generators, (node_id,), masks[0].rank, masks[0], *layout)
+
+
+def _along_time(flow: NodeFlow, shape: Shape) -> bool:
+    """Whether a concatenation's axis is the time axis (1) of its rank-3+ inputs."""
+    axis = flow.args.get("axis", -1)
+    rank = len(shape) if shape is not None else None
+    return isinstance(axis, int) and rank is not None and rank >= 3 and axis % rank == 1
+
+
+def _gets_a_mask(flow: NodeFlow) -> bool:
+    """Whether ``call()`` is handed a mask (``mask=`` or ``<arg>_mask=``), by Keras's call-argument rule."""
+    receivers, explicit = mask_receivers(flow.node, flow.info)
+    return explicit or any(flow.inputs[i].mask is not None for i in receivers)
 
 
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
@@ -313,9 +390,7 @@ def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resol
     kinds = resolved.output_masks
     if any(k == "generated" and m is not None for k, m in zip(kinds, masks)):
         roles.append("generator")
-    other_masks = any(t.mask is not None for i, t in enumerate(flow.inputs) if i not in flow.first_arg)
-    takes_mask = resolved.consumes and (received or (other_masks and flow.info.input_mode == "args"))
-    if takes_mask:
+    if resolved.consumes and _gets_a_mask(flow):
         # Keras hands the mask to call() whenever it has a `mask` parameter,
         # even when the layer then drops it for not supporting masking.
         roles.append("consumer")

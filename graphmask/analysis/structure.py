@@ -11,17 +11,18 @@ from typing import Any, Iterator, Mapping
 
 import networkx as nx
 
-from graphmask.analysis.layers import layer_info, nested_layer, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer
 from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
-from graphmask.spec.loader import did_you_mean
+from graphmask.suggest import did_you_mean
 
 def check_structure(g: SpecGraph) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     for node in g.layers():
-        diagnostics.extend(_check_layer(g, node))
+        if not node.repeat:  # a later call of a sub-model: its layers were checked at the first
+            diagnostics.extend(_check_layer(g, node))
     diagnostics.extend(_check_output_indices(g))
     diagnostics.extend(_check_unused(g))
     return diagnostics
@@ -32,6 +33,9 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
         info = layer_info(g.spec, node.layer_type)
         if info is not None:
             yield from _check_inputs(g, node, info)
+        return
+    if node.layer.op is not None:
+        yield from _check_op(g, node)
         return
     info = layer_info(g.spec, node.layer_type)
     if info is None:
@@ -44,6 +48,17 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
     yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
     yield from _check_inputs(g, node, info)
     yield from _check_call_kwargs(g, node, info)
+
+
+def _check_op(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
+    info = node_info(g.spec, node)
+    if info is None:
+        name = node.layer.op
+        yield g.diagnostic(codes.GM103, f"unknown op `{name}`{did_you_mean(name, set(load_catalog().op_names()))}; "
+                           "use a keras.ops function that applies to tensors", node.where + ("op",), node=node.id)
+        return
+    yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
+    yield from _check_inputs(g, node, info)
 
 
 def _unknown_type(g: SpecGraph, type_name: Any, where: tuple, node_id: str) -> Diagnostic:
@@ -128,16 +143,17 @@ def _value_problem(info: LayerInfo, name: str, value: Any) -> str | None:
     return None
 
 
-def _input_count(node: Node, info: LayerInfo) -> tuple[int, list[str]]:
-    """Number of tensor inputs, and keyword slots the layer does not have."""
-    count, unknown = 0, []
+def _input_count(node: Node, info: LayerInfo) -> tuple[int, dict[str, tuple]]:
+    """Number of tensor inputs, and the keyword slots the layer does not have (with where they are written)."""
+    count, unknown = 0, {}
     for binding in node.bindings:
         if isinstance(binding.slot, int):
             count += 1
             continue
         keyword = binding.slot.split("[", 1)[0]
         if info.call_args and keyword not in info.call_args and info.category != "custom":
-            unknown.append(keyword)
+            # the keyword itself: `inputs: {kw: ...}` or `call: {kw: ...}`
+            unknown.setdefault(keyword, binding.where[:-1] if "[" in binding.slot else binding.where)
         elif load_catalog().is_input_param(keyword):
             count += 1
     return count, unknown
@@ -146,10 +162,10 @@ def _input_count(node: Node, info: LayerInfo) -> tuple[int, list[str]]:
 def _check_inputs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Diagnostic]:
     count, unknown = _input_count(node, info)
     where = node.where + ("inputs",)
-    for keyword in unknown:
+    for keyword, written in unknown.items():
         takes = ", ".join(a for a in info.call_args if a not in ("training", "mask"))
         yield g.diagnostic(codes.GM109, f"`{info.name}` takes no input `{keyword}` (its call takes: {takes})",
-                           where + (keyword,), node=node.id, key=True)
+                           written, node=node.id, key=True)
     if unknown or not node.bindings:
         return
     low, high = info.min_inputs, info.max_inputs
@@ -177,9 +193,11 @@ def _check_call_kwargs(g: SpecGraph, node: Node, info: LayerInfo) -> Iterator[Di
 
 def output_count(g: SpecGraph, node: Node) -> int | None:
     """How many tensors a node outputs, or None when its type is unknown."""
-    if node.kind == "input":
+    if node.kind in ("input", "model_input"):
         return 1
-    info = layer_info(g.spec, node.layer_type)
+    if node.kind == "model":
+        return len(node.bindings) if node.bindings else None
+    info = node_info(g.spec, node)
     if info is None:
         return None
     wrapped = wrapped_layer(g.spec, info, node.args)
@@ -220,7 +238,13 @@ def _check_unused(g: SpecGraph) -> Iterator[Diagnostic]:
         needed.add(binding.node)
         needed |= nx.ancestors(g.graph, binding.node)
     for node in g.nodes.values():
-        if node.id in needed:
+        if node.id in needed or node.repeat or node.kind == "model_input":
+            continue
+        if node.scope:  # inside a sub-model: unused by its outputs (an unused call is reported itself)
+            call = g.nodes[node.scope[:-1]]
+            if call.id in needed:
+                yield g.diagnostic(codes.GM108, f"layer `{g.local_id(node.id)}` of model `{call.layer.model}` is not "
+                                   "used by any of its outputs", node.where + ("id",), node=node.id)
             continue
         what = "input" if node.kind == "input" else "layer"
         yield g.diagnostic(codes.GM108, f"{what} `{node.id}` is not used by any output", node.where + (() if node.kind == "input" else ("id",)),

@@ -219,9 +219,27 @@ class Catalog:
         self._layers: dict[str, LayerInfo] = {
             name: LayerInfo.from_json(name, d) for name, d in data["layers"].items()
         }
+        # keras.ops functions that apply to KerasTensors, in the layers' vocabulary (category "op")
+        self._ops: dict[str, LayerInfo] = {
+            name: LayerInfo.from_json(name, d) for name, d in data.get("ops", {}).items()
+        }
+        self._ops_by_class: dict[tuple[str, str], LayerInfo] = {
+            (d["module"], d["class_name"]): self._ops[name] for name, d in data.get("ops", {}).items()
+        }
 
     def get(self, name: str) -> LayerInfo | None:
         return self._layers.get(name)
+
+    def op(self, name: str) -> LayerInfo | None:
+        """The entry of ``keras.ops.<name>``, if it applies to KerasTensors."""
+        return self._ops.get(name)
+
+    def op_names(self) -> list[str]:
+        return sorted(self._ops)
+
+    def op_for_class(self, module: str, class_name: str) -> LayerInfo | None:
+        """The op a saved config's ``{"module": ..., "class_name": ...}`` records (``x + y``: numpy Add)."""
+        return self._ops_by_class.get((module, class_name))
 
     def __getitem__(self, name: str) -> LayerInfo:
         return self._layers[name]

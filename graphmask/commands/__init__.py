@@ -12,33 +12,31 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from graphmask.errors import UsageError
+
 if TYPE_CHECKING:
     from graphmask.diagnostics import Diagnostic
 
 
 def require_file(path: str) -> None:
     """The command's input must be a file (a usage error, exit 2, otherwise)."""
-    from graphmask.cli import UsageError
-
     if not os.path.isfile(path):
         raise UsageError(f"no such file: {path}")
 
 
 def refuse_existing(path: str | os.PathLike, overwrite: bool) -> None:
-    """Fail before the work when the output exists and ``--overwrite`` was not given.
+    """Fail before the work when the output exists and ``--overwrite`` was not given, or
+    is no regular file (a FIFO, a device: ``graphmask.atomic.check_target``).
 
     ``graphmask.atomic`` enforces this again, race-free, when it writes.
     """
-    from graphmask.atomic import OutputExistsError
+    from graphmask.atomic import check_target
 
-    if not overwrite and os.path.lexists(path):
-        raise OutputExistsError(path)
+    check_target(path, overwrite)
 
 
 def refuse_output(path: str | os.PathLike, overwrite: bool) -> None:
     """``refuse_existing``, and a missing directory is a usage error too (before TensorFlow loads)."""
-    from graphmask.cli import UsageError
-
     refuse_existing(path, overwrite)
     directory = Path(path).absolute().parent
     if not directory.is_dir():

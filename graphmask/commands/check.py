@@ -15,10 +15,13 @@ import stat
 import re
 import sys
 
-from graphmask.batch import CheckOptions, check_files
+from graphmask import codes
+from graphmask.batch import CheckOptions, check_files, effective_jobs
 from graphmask.config import Config, ConfigError, NO_CONFIG, discover_config, excluded, load_config
 from graphmask.diagnostics import has_errors
+from graphmask.errors import UsageError
 from graphmask.files import SPEC_PATTERNS, discover
+from graphmask.progress import Progress
 from graphmask.selection import Selection, SelectionError, parse_codes
 from graphmask.spec import Limits
 
@@ -31,6 +34,8 @@ FORMATS = {
     "junit": "graphmask.report.junit:format_junit",
 }
 
+STDIN, STDIN_NAME = "-", "<stdin>"
+
 # A spec's required version key at the top level: block style (`graphmask: 1`),
 # quoted, or first in a flow mapping (`{graphmask: 1, ...}`).
 _SPEC_MARKER = re.compile(rb"""(?m)^(\{[ \t]*)?["']?graphmask["']?[ \t]*:""")
@@ -41,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "check", help="check spec files for mask and structure problems",
         description="Check spec files. Exit status: 0 no errors, 1 errors found, 2 usage or internal error.")
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="spec files or directories (default: `paths` from the config, else .)")
+                        help="spec files or directories, `-` for a spec on stdin (shown as <stdin>) "
+                             "(default: `paths` from the config, else .)")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=list(FORMATS), default=None, help="output format (default: text)")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -88,15 +94,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
+_MAX_LIMIT = 2**53  # far past any real file; larger values overflow C sizes when reading
+
+
 def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if not text.isdigit() or not 1 <= int(text) <= _MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a positive integer up to {_MAX_LIMIT}, got {text!r}")
     return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
-
     try:
         config = _config(args)
         selection = Selection(
@@ -121,13 +128,18 @@ def run(args: argparse.Namespace) -> int:
         if args.diff:
             return apply_fixes(files, options, selection, write=False)
         apply_fixes(files, options, selection, write=True)
-    if args.no_cache:
-        checked = check_files(files, options, args.jobs)
-    else:
-        from graphmask.cache import ResultCache, check_files_cached, default_cache_dir, environment_key
+    on_disk = [f for f in files if f != STDIN]
+    with Progress(len(on_disk), tick=effective_jobs(len(on_disk), args.jobs) == 1) as progress:
+        if args.no_cache:
+            checked = check_files(on_disk, options, args.jobs, progress.update)
+        else:
+            from graphmask.cache import ResultCache, check_files_cached, default_cache_dir, environment_key
 
-        cache = ResultCache(default_cache_dir(config.root), environment_key(options))
-        checked = check_files_cached(files, options, args.jobs, cache, check_files)
+            cache = ResultCache(default_cache_dir(config.root), environment_key(options))
+            checked = check_files_cached(on_disk, options, args.jobs, cache,
+                                         lambda paths, o, jobs: check_files(paths, o, jobs, progress.update))
+    if STDIN in files:
+        checked.insert(files.index(STDIN), _check_stdin(options))
     if args.deep:
         from graphmask.keras.deep import deepen
 
@@ -136,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         print("graphmask check: warning: no spec files found", file=sys.stderr)
     sys.stdout.write(_render(output_format, results, args))
-    if any(d.code == "GM000" for r in results for d in r.diagnostics):
+    if any(d.code == codes.GM000 for r in results for d in r.diagnostics):
         return 2  # a graphmask bug: every other file was still checked and reported
     return 1 if any(has_errors(r.diagnostics) for r in results) else 0
 
@@ -152,10 +164,11 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _files(args: argparse.Namespace, config: Config) -> list[str]:
-    from graphmask.cli import UsageError
-
     paths = args.paths or config.resolved_paths() or ["."]
     patterns = tuple(args.include or config.include or SPEC_PATTERNS)
+    if STDIN in paths:  # `-`: the spec comes on stdin, checked first
+        return [STDIN] + _files(argparse.Namespace(**{**vars(args), "paths": [p for p in paths if p != STDIN]}),
+                                config) if len(paths) > 1 else [STDIN]
     found = discover(paths, patterns)
     if found.missing:
         raise UsageError(f"no such file or directory: {', '.join(found.missing)}")
@@ -168,6 +181,26 @@ def _files(args: argparse.Namespace, config: Config) -> list[str]:
     if args.skip_non_specs:
         files = [f for f in files if _looks_like_spec(f)]
     return files
+
+
+def _check_stdin(options: CheckOptions):
+    """The spec on stdin, read as a file would be (UTF-8, size limit), reported as <stdin>."""
+    from graphmask.checker import CheckResult, check_text
+    from graphmask.diagnostics import Diagnostic
+
+    raw = sys.stdin.buffer.read(options.limits.max_bytes + 1)
+    problem = None
+    if len(raw) > options.limits.max_bytes:
+        problem = f"stdin is over the limit of {options.limits.max_bytes} bytes"
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problem = f"stdin is not UTF-8 text (byte 0x{raw[exc.start]:02x}); specs must be UTF-8"
+    if problem:
+        return CheckResult(STDIN_NAME, None, None, [Diagnostic(codes.GM101, problem, file=STDIN_NAME, line=1, column=1)])
+    result = check_text(text, STDIN_NAME, options.limits, shared_custom_layers=options.shared_custom_layers)
+    return CheckResult(result.file, None, None, result.diagnostics)
 
 
 def _looks_like_spec(path: str) -> bool:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
+from graphmask.errors import SpecError, UsageError
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +19,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="build even when the checker reports errors")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default=None,
                         help="build (and run) inside this tf.distribute strategy's scope")
+    parser.add_argument("--verbose", action="store_true",
+                        help="let TensorFlow print its start-up logging (CUDA probing, CPU features)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,10 +32,21 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
+def check_build_options(args: argparse.Namespace) -> None:
+    """What `compile` and `run` can refuse before TensorFlow loads (a malformed TF_CONFIG)."""
+    from graphmask.keras.distribute import check_environment
+    from graphmask.keras.quiet import VERBOSE_ENV
+
+    if args.verbose:
+        os.environ[VERBOSE_ENV] = "1"
+    try:
+        check_environment(args.strategy)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def build(args: argparse.Namespace):
     """Compile ``args.spec``; returns ``Compiled`` or an exit code after printing why not."""
-    from graphmask import SpecError
-
     require_file(args.spec)
     from graphmask.keras.compile import compile_spec
     from graphmask.keras.errors import CompileError
@@ -48,12 +63,11 @@ def build(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
-
     output = Path(args.output)
     if output.suffix != ".keras":
         raise UsageError(f"{output}: the output must end in .keras (the Keras v3 format)")
     refuse_output(output, args.overwrite)
+    check_build_options(args)
     compiled = build(args)
     if isinstance(compiled, int):
         return compiled
@@ -67,9 +81,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {output}: model `{model.name}`, {len(model.layers)} layers, {model.count_params()} parameters")
     needed = custom_objects(compiled.graph)
     if needed:
-        print("load it with keras.models.load_model(path, custom_objects={"
-              + ", ".join(f"{name!r}: {path}" for name, path in needed.items()) + "})")
+        print("load it with:\n" + loading_snippet(str(output), needed))
     return 0
+
+
+def loading_snippet(path: str, needed: dict[str, str]) -> str:
+    """Python that loads the saved model: imports for each custom object, then ``load_model``."""
+    lines, entries, taken = ["import keras"], [], set()
+    for saved_name, import_path in needed.items():
+        module, attribute = import_path.rsplit(":", 1)
+        local = attribute if attribute not in taken else f"{attribute}_{len(taken)}"
+        taken.add(local)
+        lines.append(f"from {module} import {attribute}" + (f" as {local}" if local != attribute else ""))
+        entries.append(f"{saved_name!r}: {local}")
+    lines.append(f"model = keras.models.load_model({path!r}, custom_objects={{{', '.join(entries)}}})")
+    return "\n".join("    " + line for line in lines)
 
 
 def custom_objects(graph) -> dict[str, str]:

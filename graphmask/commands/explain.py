@@ -7,6 +7,7 @@ import os
 import sys
 
 from graphmask.commands import print_diagnostics
+from graphmask.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -17,7 +18,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
     from graphmask.explainer import ExplainError, explain
     from graphmask.report.explain import format_explain_json, format_explain_text
 

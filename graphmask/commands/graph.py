@@ -10,8 +10,10 @@ import argparse
 import sys
 
 from graphmask.commands import print_diagnostics, refuse_existing, require_file
+from graphmask.errors import UsageError
 
 FORMATS = ("mermaid", "dot", "svg", "html")
+DIRECTIONS = ("LR", "TB")
 # mermaid's default limits (maxTextSize, maxEdges), which GitHub keeps: past them it shows an error instead.
 MERMAID_MAX_CHARS, MERMAID_MAX_EDGES = 50_000, 500
 
@@ -29,16 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--markdown", action="store_true",
                         help="with --format mermaid: a Markdown snippet (```mermaid block and the findings), "
                              "ready to post as a pull-request comment")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    parser.add_argument("--direction", choices=DIRECTIONS, default="LR",
+                        help="layout: LR (default) left to right, TB top to bottom (for wide models)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (atomically) instead of stdout (`-`: stdout)")
     parser.add_argument("--overwrite", action="store_true", help="let -o replace an existing file")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     from graphmask.analysis.masks import infer_masks
-    from graphmask.atomic import OutputExistsError, write_atomic
+    from graphmask.atomic import OutputRefused, write_atomic
     from graphmask.checker import check_path
-    from graphmask.cli import UsageError
     from graphmask.report.graph_dot import GraphvizError, dot_to_svg, format_dot
     from graphmask.report.graph_html import format_html
     from graphmask.report.graph_mermaid import format_mermaid, format_mermaid_markdown
@@ -57,26 +61,27 @@ def run(args: argparse.Namespace) -> int:
     flow = infer_masks(result.graph)
     picture = build_picture(flow, result.diagnostics)
     if args.format == "mermaid":
-        text = format_mermaid_markdown(picture) if args.markdown else format_mermaid(picture)
+        text = (format_mermaid_markdown(picture, args.direction) if args.markdown
+                else format_mermaid(picture, args.direction))
         if len(text) > MERMAID_MAX_CHARS or len(picture.edges) > MERMAID_MAX_EDGES:
             sys.stderr.write(f"graphmask graph: note: {len(picture.nodes)} nodes and {len(picture.edges)} edges are more "
                              f"than mermaid renders by default ({MERMAID_MAX_CHARS} characters, {MERMAID_MAX_EDGES} "
                              "edges, as on GitHub); use --format html for a model this size\n")
     elif args.format == "dot":
-        text = format_dot(picture)
+        text = format_dot(picture, args.direction)
     elif args.format == "svg":
         try:
-            text = dot_to_svg(format_dot(picture))
+            text = dot_to_svg(format_dot(picture, args.direction))
         except GraphvizError as exc:
             raise UsageError(str(exc)) from exc
     else:
-        text = format_html(picture, flow)
+        text = format_html(picture, flow, args.direction)
 
     if args.output:
         try:  # atomically; never over an existing file without --overwrite, never over the spec
             write_atomic(args.output, text, overwrite=args.overwrite, protect=[args.spec])
-        except OSError as exc:  # OutputExistsError included: its message names --overwrite
-            message = str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {args.output}: {exc}"
+        except OSError as exc:  # OutputRefused included: its message says what to do
+            message = str(exc) if isinstance(exc, OutputRefused) else f"cannot write {args.output}: {exc}"
             raise UsageError(message) from None
     else:
         sys.stdout.write(text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from graphmask.errors import UsageError
+
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return subparsers.add_parser(
@@ -13,8 +15,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
-
     try:
         from graphmask.lsp.server import main
     except ModuleNotFoundError as exc:

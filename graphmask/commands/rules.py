@@ -7,7 +7,9 @@ import json
 import sys
 
 from graphmask.diagnostics import RULES
+from graphmask.errors import UsageError
 from graphmask.report.rules import rule_text, rules_table
+from graphmask.suggest import did_you_mean
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,9 +21,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask.cli import UsageError
-    from graphmask.spec.loader import did_you_mean
-
     codes = [c.strip().upper() for c in args.codes]
     unknown = [c for c in codes if c not in RULES]
     if unknown:

@@ -9,14 +9,16 @@ output without ``--overwrite``. Inputs are checked before TensorFlow loads.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
-from graphmask.commands.compile import add_build_options
+from graphmask.commands.compile import add_build_options, check_build_options
+from graphmask.errors import UsageError
 
 DEMO_SAMPLES = 8
+MAX_BATCH_SIZE = 1 << 20  # past this one batch's activations alone exhaust memory
+MAX_INPUT_BYTES_LIMIT = 1 << 50  # --max-input-bytes sanity bound (1 PiB)
 MASK_SUFFIX = ".mask"  # npz key of an output's mask: "<output name>.mask" (names never contain '.')
 
 
@@ -29,19 +31,34 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--weights", metavar="FILE.weights.h5", help="weights saved with model.save_weights")
     parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
                         help="where to run (auto: the GPU when one is visible)")
-    parser.add_argument("--batch-size", type=int, default=None, metavar="N",
-                        help=f"samples per batch (default 32; {DEMO_SAMPLES // 2} with --demo)")
+    parser.add_argument("--batch-size", type=_bounded("--batch-size", MAX_BATCH_SIZE), default=None, metavar="N",
+                        help=f"samples per batch, 1..{MAX_BATCH_SIZE} (default 32; {DEMO_SAMPLES // 2} with --demo)")
+    parser.add_argument("--max-input-bytes", type=_bounded("--max-input-bytes", MAX_INPUT_BYTES_LIMIT),
+                        default=None, metavar="N",
+                        help="refuse --input data larger than this, all arrays together at the spec's dtypes, "
+                             "read from the files' headers before loading (default: 1 GiB)")
     parser.add_argument("--masks", action="store_true", help="also write each output's Keras mask")
-    parser.add_argument("-o", "--output", metavar="OUT.npz", help="where to write the outputs (.npz)")
+    parser.add_argument("-o", "--output", metavar="OUT.npz",
+                        help="where to write the outputs (.npz); without it a summary is printed")
     parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     add_build_options(parser)
     return parser
 
 
+def _bounded(flag: str, most: int):
+    """An argparse type: an integer in 1..most (huge values would overflow in numpy/TensorFlow)."""
+    def parse(text: str) -> int:
+        value = int(text) if text.strip().lstrip("+").isdigit() else None
+        if value is None or not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"expected an integer from 1 to {most}, got {text!r}")
+        return value
+    parse.__name__ = flag
+    return parse
+
+
 def run(args: argparse.Namespace) -> int:
     from graphmask import SpecError, load
     from graphmask.checker import check_spec
-    from graphmask.cli import UsageError
     from graphmask.diagnostics import has_errors
     from graphmask.keras import inputs as data
     from graphmask.keras.errors import InputError
@@ -58,8 +75,12 @@ def run(args: argparse.Namespace) -> int:
         print("graphmask run: the spec has errors (run with --force to try anyway)", file=sys.stderr)
         return 1
     try:
-        arrays = data.demo_batch(checked.graph, DEMO_SAMPLES) if args.demo else data.load_inputs(spec, args.inputs)
+        if args.demo:
+            arrays = data.demo_batch(checked.graph, DEMO_SAMPLES)
+        else:
+            arrays = data.load_inputs(spec, args.inputs, args.max_input_bytes or data.DEFAULT_MAX_INPUT_BYTES)
         arrays = data.check_inputs(spec, arrays)
+        data.check_ids(checked.graph, arrays)
     except InputError as exc:
         raise UsageError(str(exc)) from None
     if args.demo:
@@ -68,27 +89,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_usage(args: argparse.Namespace) -> None:
-    from graphmask.cli import UsageError
-
     require_file(args.spec)
-    if bool(args.inputs) == bool(args.demo):
+    check_build_options(args)
+    if args.inputs and args.demo:
+        raise UsageError("--demo makes its own batch: give --input files or --demo, not both")
+    if not args.inputs and not args.demo:
         raise UsageError("give the model's inputs with --input NAME=FILE (repeatable), or use --demo")
-    if args.output is None and not args.demo:
-        raise UsageError("say where to write the outputs: -o OUT.npz")
     if args.output is not None:
         if Path(args.output).suffix != ".npz":
             raise UsageError(f"{args.output}: the output must end in .npz")
         refuse_output(args.output, args.overwrite)
-    if args.batch_size is not None and args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
 
 
 def _run_model(args: argparse.Namespace, spec, arrays) -> int:
-    from graphmask.cli import UsageError
     from graphmask.keras.errors import CompileError, ModelFailed, RunError
     from graphmask.keras.run import run_spec
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     batch_size = args.batch_size or (DEMO_SAMPLES // 2 if args.demo else 32)
 
     def progress(done: int, total: int) -> None:
@@ -123,7 +139,6 @@ def _run_model(args: argparse.Namespace, spec, arrays) -> int:
 def _write(args: argparse.Namespace, result) -> None:
     import numpy as np
 
-    from graphmask.cli import UsageError
     from graphmask.keras.inputs import parse_input_arg
     from graphmask.atomic import atomic_path
 

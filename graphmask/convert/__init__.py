@@ -7,7 +7,8 @@
 - ``padding``      padding the model states (``mask_zero``, ``Masking``) or the user states (``--pad``)
 - ``custom``       ``custom_layers:`` declarations for classes outside ``keras.layers``
 - ``load``         a saved model -> ``LoadResult`` whose positions point into ``config.json`` (``check``)
-- ``yaml_out``     spec data -> YAML text, with the assumptions as comments (``import``)
+
+The YAML text is written by ``graphmask.spec.writer`` (``import`` passes the assumptions as comments).
 
 Only ``graphmask.keras.inspect_custom`` (``import --allow-import``) imports Keras.
 """
@@ -15,7 +16,6 @@ Only ``graphmask.keras.inspect_custom`` (``import --allow-import``) imports Kera
 from graphmask.convert.archive import is_model_file, read_model_text
 from graphmask.convert.json_source import parse_json
 from graphmask.convert.model_config import ConvertError, ConvertResult, Problem, convert_config
-from graphmask.convert.yaml_out import to_yaml
 
 __all__ = ["ConvertError", "ConvertResult", "Problem", "convert_config", "is_model_file", "parse_json",
-           "read_model_text", "to_yaml"]
+           "read_model_text"]

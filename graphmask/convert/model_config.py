@@ -257,6 +257,7 @@ class _Functional(_Base):
                 calls.append((ident, layer, k, node, where))
         self.ids = ids
         self._renumber(calls)
+        self._order_inputs_like_the_model()
         outputs = self.config.get("output_layers", [])
         needed = self._needed(calls, outputs)
         entries: dict[str, dict[str, Any]] = {}
@@ -289,6 +290,14 @@ class _Functional(_Base):
             if name in counts and not indices <= set(range(counts[name])) and len(indices) <= counts[name]:
                 for k, index in enumerate(sorted(indices)):
                     self.ids.setdefault((name, index), self.ids[(name, k)])
+
+    def _order_inputs_like_the_model(self) -> None:
+        """The spec's inputs in ``model.inputs`` order (``input_layers``), which ``compile`` keeps;
+        the layer list can name the InputLayers in another order."""
+        inputs = self.spec.get("inputs", {})
+        order = [self.ids.get((h[0], 0)) for h in _histories(self.config.get("input_layers", []))]
+        if order and all(name in inputs for name in order):
+            self.spec["inputs"] = {**{name: inputs[name] for name in order}, **inputs}
 
     def _data_refs(self, node: Mapping[str, Any]) -> Iterator[list]:
         for value in node.get("args", []):

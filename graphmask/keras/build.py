@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from graphmask.analysis.layers import layer_info, nested_layer
+from graphmask import codes
+from graphmask.analysis.layers import layer_info, nested_layer, node_info
 from graphmask.catalog import load_catalog
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Binding, Node, SpecGraph
-from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS, ImportRefused, import_object, is_import_path
+from graphmask.keras.imports import ALLOW_ADVICE, LAMBDA_CALLABLE_ARGS, ImportRefused, import_object, is_import_path
 
 
 class BuildFailure(Exception):
@@ -54,11 +55,14 @@ class Trace:
 class LayerFactory:
     """Creates (once per layer, shared by `share:` nodes) and calls Keras layers."""
 
-    def __init__(self, g: SpecGraph, keras: Any, allow_imports: tuple[str, ...] = ()):
+    def __init__(self, g: SpecGraph, keras: Any, allow_imports: tuple[str, ...] = (),
+                 import_advice: str = ALLOW_ADVICE):
         self.g = g
         self.keras = keras
         self.allow_imports = tuple(allow_imports)
+        self.import_advice = import_advice  # what an allow-list refusal says to do
         self.instances: dict[str, Any] = {}  # owner node id -> layer instance
+        self.models: dict[str, Any] = {}  # sub-model name -> its keras.Model (every call shares it)
 
     # -- creating layers ---------------------------------------------------------
     def layer(self, node: Node) -> Any:
@@ -70,11 +74,12 @@ class LayerFactory:
     def create(self, node: Node, name: str | None = None) -> Any:
         """A new layer instance for ``node`` (``name`` defaults to its id)."""
         where = node.where
-        if node.args.get("name", node.id) != node.id:
+        local = self.g.local_id(node.id)
+        if node.args.get("name", local) != local:
             raise BuildFailure(self.g.diagnostic(
-                "GM104", f"`{node.id}` sets `name: {node.args['name']}`; a layer's Keras name is its spec id, "
+                codes.GM104, f"`{node.id}` sets `name: {node.args['name']}`; a layer's Keras name is its spec id, "
                 "so drop `name` (or rename the id)", where + ("args", "name"), node=node.id))
-        return self._instantiate(node.layer_type, node.args, where, node.id, name or node.id)
+        return self._instantiate(node.layer_type, node.args, where, node.id, name or local)
 
     def _instantiate(self, type_name: str | None, args: Mapping[str, Any], where: tuple, node_id: str,
                      name: str) -> Any:
@@ -84,7 +89,7 @@ class LayerFactory:
             return cls(**kwargs)
         except Exception as exc:  # noqa: BLE001 - any Keras constructor error becomes GM303
             raise BuildFailure(self.g.diagnostic(
-                "GM303", f"Keras could not create `{type_name}` for `{node_id}`: {keras_message(exc)}",
+                codes.GM303, f"Keras could not create `{type_name}` for `{node_id}`: {keras_message(exc)}",
                 where + ("args",) if args else where + ("type",), node=node_id)) from exc
 
     def layer_class(self, type_name: str | None, where: tuple, node_id: str) -> type:
@@ -92,20 +97,20 @@ class LayerFactory:
         if custom is not None:
             decl_where = ("custom_layers", type_name, "import")
             try:
-                cls = import_object(custom.import_, self.allow_imports)
+                cls = import_object(custom.import_, self.allow_imports, self.import_advice)
             except ImportRefused as exc:
-                raise BuildFailure(self.g.diagnostic("GM306", f"custom layer `{type_name}`: {exc}", decl_where,
+                raise BuildFailure(self.g.diagnostic(codes.GM306, f"custom layer `{type_name}`: {exc}", decl_where,
                                                      node=node_id)) from None
             if not (isinstance(cls, type) and issubclass(cls, self.keras.layers.Layer)):
                 raise BuildFailure(self.g.diagnostic(
-                    "GM306", f"custom layer `{type_name}`: `{custom.import_}` is not a keras.layers.Layer subclass",
+                    codes.GM306, f"custom layer `{type_name}`: `{custom.import_}` is not a keras.layers.Layer subclass",
                     decl_where, node=node_id))
             return cls
         info = load_catalog().get(type_name or "")
         cls = getattr(self.keras.layers, info.name, None) if info is not None else None
         if cls is None:
             raise BuildFailure(self.g.diagnostic(
-                "GM103", f"unknown layer type `{type_name}` (not in keras.layers {self.keras.__version__})",
+                codes.GM103, f"unknown layer type `{type_name}` (not in keras.layers {self.keras.__version__})",
                 where, node=node_id))
         return cls
 
@@ -127,7 +132,7 @@ class LayerFactory:
                 kwargs[key] = value
         if info is not None and info.name == "Lambda" and "function" not in args:
             raise BuildFailure(self.g.diagnostic(
-                "GM104", "`Lambda` needs `function: package.module:function_name` (imported via --allow-import)",
+                codes.GM104, "`Lambda` needs `function: package.module:function_name` (imported via --allow-import)",
                 where, node=node_id))
         kwargs["name"] = name
         return kwargs
@@ -136,16 +141,20 @@ class LayerFactory:
         if not is_import_path(value):
             if key == "function":
                 raise BuildFailure(self.g.diagnostic(
-                    "GM306", f"`Lambda(function=...)` must name a function as `package.module:function_name` "
+                    codes.GM306, f"`Lambda(function=...)` must name a function as `package.module:function_name` "
                     f"(code in strings is never evaluated), got {value!r}", where, node=node_id))
             return value  # e.g. output_shape given as a list
         try:
-            return import_object(value, self.allow_imports)
+            return import_object(value, self.allow_imports, self.import_advice)
         except ImportRefused as exc:
-            raise BuildFailure(self.g.diagnostic("GM306", f"`{node_id}`: {exc}", where, node=node_id)) from None
+            raise BuildFailure(self.g.diagnostic(codes.GM306, f"`{node_id}`: {exc}", where, node=node_id)) from None
 
     # -- calling layers ----------------------------------------------------------
     def call(self, node: Node, tensors: Mapping[str, Any]) -> Any:
+        if node.kind == "model":
+            return self.call_model(node, tensors)
+        if node.layer.op is not None:
+            return self.call_op(node, tensors)
         layer = self.layer(node)
         args, kwargs = self.call_arguments(node, tensors)
         try:
@@ -153,8 +162,39 @@ class LayerFactory:
         except Exception as exc:  # noqa: BLE001 - shape/rank errors from Keras become GM303
             where = node.where + ("inputs",) if node.layer.inputs is not None else node.where + ("id",)
             raise BuildFailure(self.g.diagnostic(
-                "GM303", f"Keras failed to call `{node.id}` ({node.layer_type}): {keras_message(exc)}",
+                codes.GM303, f"Keras failed to call `{node.id}` ({node.layer_type}): {keras_message(exc)}",
                 where, node=node.id)) from exc
+
+    def call_model(self, node: Node, tensors: Mapping[str, Any]) -> Any:
+        """A ``model:`` node: the sub-model (a real nested ``keras.Model``, built once) called on its inputs."""
+        name = node.layer.model
+        boundaries = [self.g.nodes[f"{node.id}/{input_name}"] for input_name in self.g.spec.models[name].inputs]
+        if name not in self.models:
+            inner = {b.id: self.keras.Input(shape=tuple(b.input_spec.shape), dtype=b.input_spec.dtype,
+                                            name=self.g.local_id(b.id)) for b in boundaries}
+            traced = trace(self, inner, scope=f"{node.id}/")
+            outputs = [output_value(self.g, traced.tensors, b) for b in node.bindings]
+            self.models[name] = functional_model(self.g, self.keras, list(inner.values()),
+                                                 outputs[0] if len(outputs) == 1 else outputs, name=name)
+        values = [self._resolve(b.bindings[0], tensors, node) for b in boundaries]
+        try:
+            return self.models[name](values[0] if len(values) == 1 else values)
+        except Exception as exc:  # noqa: BLE001 - as for layers: Keras's refusal becomes GM303
+            raise BuildFailure(self.g.diagnostic(
+                codes.GM303, f"Keras failed to call `{node.id}` (model `{name}`): {keras_message(exc)}",
+                node.where + ("id",), node=node.id)) from exc
+
+    def call_op(self, node: Node, tensors: Mapping[str, Any]) -> Any:
+        """An ``op:`` node: ``keras.ops.<op>(*tensors, **args)`` (the catalog says it exists)."""
+        import keras
+
+        args, kwargs = self.call_arguments(node, tensors)
+        try:
+            return getattr(keras.ops, node.layer.op)(*args, **{**node.args, **kwargs})
+        except Exception as exc:  # noqa: BLE001 - as for layers: Keras's refusal becomes GM303
+            raise BuildFailure(self.g.diagnostic(
+                codes.GM303, f"Keras failed to call `{node.id}` (keras.ops.{node.layer.op}): {keras_message(exc)}",
+                node.where + ("id",), node=node.id)) from exc
 
     def call_arguments(self, node: Node, tensors: Mapping[str, Any]) -> tuple[list, dict]:
         """Positional and keyword call arguments, following the layer's input mode."""
@@ -170,7 +210,7 @@ class LayerFactory:
                 keywords.setdefault(keyword, []).append(value)
             else:
                 keywords[keyword] = value
-        info = layer_info(self.g.spec, node.layer_type)
+        info = node_info(self.g.spec, node)
         mode = info.input_mode if info is not None else "single"
         if mode == "args":
             args = positional
@@ -181,15 +221,7 @@ class LayerFactory:
         return args, {**node.call_kwargs, **keywords}
 
     def _resolve(self, binding: Binding, tensors: Mapping[str, Any], node: Node) -> Any:
-        value = tensors[binding.node]
-        if binding.index is None:
-            return value
-        if isinstance(value, (list, tuple)) and binding.index < len(value):
-            return value[binding.index]
-        count = len(value) if isinstance(value, (list, tuple)) else 1
-        raise BuildFailure(self.g.diagnostic(
-            "GM105", f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
-            binding.where, node=node.id))
+        return _indexed(self.g, tensors[binding.node], binding, node.id)
 
 
 def symbolic_inputs(g: SpecGraph, keras: Any) -> dict[str, Any]:
@@ -204,7 +236,7 @@ def functional_model(g: SpecGraph, keras: Any, inputs: Any, outputs: Any, **kwar
         return keras.Model(inputs, outputs, **kwargs)
     except Exception as exc:  # noqa: BLE001 - a spec must never make compile or check --deep crash
         raise BuildFailure(g.diagnostic(
-            "GM303", f"Keras could not make a model of the graph: {keras_message(exc)}", ("outputs",))) from exc
+            codes.GM303, f"Keras could not make a model of the graph: {keras_message(exc)}", ("outputs",))) from exc
 
 
 _NUMBERED_NAME = re.compile(r"(.+)_(\d+)")
@@ -239,8 +271,10 @@ def reserve_names(keras: Any, names: Iterable[str]) -> None:
             counters[prefix] = max(counters.get(prefix, 0), number + 1)
 
 
-def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = False) -> Trace:
-    """Call every layer in dependency order on ``inputs`` (input id -> tensor).
+def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = False, scope: str = "") -> Trace:
+    """Call every layer of ``scope`` (the top level, or one sub-model call's) in dependency order on ``inputs``.
+
+    ``inputs``: input (or sub-model input) id -> tensor.
 
     With ``collect`` a failing node is recorded and its dependents skipped;
     otherwise the first failure raises ``BuildFailure``.
@@ -248,10 +282,13 @@ def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = Fals
     result = Trace()
     for node_id in factory.g.topological_order():
         node = factory.g.nodes[node_id]
-        if node.kind == "input":
-            result.tensors[node_id] = inputs[node_id]
+        if node.kind in ("input", "model_input"):
+            if node_id in inputs:
+                result.tensors[node_id] = inputs[node_id]
             continue
-        if any(b.node not in result.tensors for b in node.bindings):
+        if node.scope != scope:  # a sub-model's layers are traced when its model is built
+            continue
+        if any(b.node not in result.tensors for b in _call_bindings(factory.g, node)):
             continue  # an upstream node failed (already reported)
         try:
             result.tensors[node_id] = factory.call(node, result.tensors)
@@ -262,6 +299,25 @@ def trace(factory: LayerFactory, inputs: Mapping[str, Any], collect: bool = Fals
     return result
 
 
+def _call_bindings(g: SpecGraph, node: Node) -> list[Binding]:
+    """The tensors a node is called on: its bindings, or for a sub-model call its inputs' bindings."""
+    if node.kind != "model":
+        return node.bindings
+    return [b for n in g.nodes.values() if n.kind == "model_input" and n.scope == f"{node.id}/" for b in n.bindings]
+
+
 def output_value(g: SpecGraph, tensors: Mapping[str, Any], binding: Binding) -> Any:
-    value = tensors[binding.node]
-    return value if binding.index is None else value[binding.index]
+    """The tensor an ``outputs:`` ref names (``BuildFailure`` GM105 when its index is past Keras's outputs)."""
+    return _indexed(g, tensors[binding.node], binding, None)
+
+
+def _indexed(g: SpecGraph, value: Any, binding: Binding, node_id: str | None) -> Any:
+    """``value`` or, for an ``id[k]`` ref, its k-th output (reachable with --force past the checker's GM105)."""
+    if binding.index is None:
+        return value
+    if isinstance(value, (list, tuple)) and binding.index < len(value):
+        return value[binding.index]
+    count = len(value) if isinstance(value, (list, tuple)) else 1
+    raise BuildFailure(g.diagnostic(
+        codes.GM105, f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
+        binding.where, node=node_id))

@@ -4,9 +4,11 @@
 builds the model (inside a ``tf.distribute`` strategy's scope when given),
 then checks custom layers' mask declarations against their classes.
 
-Model structure: one input -> the model takes a tensor; several -> a dict
-keyed by input id. Outputs: a mapping under ``outputs:`` -> a dict keyed by
-output name; a list of one -> a tensor; a longer list -> a list.
+Model structure: one input -> the model takes a tensor; several -> a list
+in the spec's order (``model.inputs`` follows the spec: Keras would sort the
+keys of a dict; a dict keyed by input id is accepted all the same).
+Outputs: a mapping under ``outputs:`` -> a dict keyed by output name; a list
+of one -> a tensor; a longer list -> a list.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from graphmask import codes
 from graphmask.checker import check_spec
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import SpecGraph
@@ -24,6 +27,7 @@ from graphmask.keras.build import (BuildFailure, LayerFactory, Trace, functional
                                    symbolic_inputs, trace)
 from graphmask.keras.errors import CompileError
 from graphmask.spec import Spec
+from graphmask.spec.loader import load
 
 
 @dataclass
@@ -41,8 +45,6 @@ class Compiled:
 def load_spec(spec_or_path: Spec | str | os.PathLike) -> Spec:
     if isinstance(spec_or_path, Spec):
         return spec_or_path
-    from graphmask import load
-
     return load(spec_or_path)
 
 
@@ -58,6 +60,9 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
         raise CompileError(errors, "the spec has errors (compile with --force to try anyway)"
                            if graph.acyclic else "the graph has a cycle")
 
+    from graphmask.keras.quiet import load_tensorflow
+
+    load_tensorflow()
     import keras
 
     from graphmask.keras.distribute import get_strategy
@@ -72,7 +77,9 @@ def compile_spec(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Itera
             model = functional_model(graph, keras, model_inputs(spec, inputs), _model_outputs(graph, traced),
                                      name=_model_name(spec))
         except BuildFailure as failure:
-            raise CompileError([failure.diagnostic], "Keras could not build the model") from None
+            refused = failure.diagnostic.code == codes.GM306  # graphmask's allow-list, not Keras, said no
+            raise CompileError([failure.diagnostic], "an import was refused" if refused
+                               else "Keras could not build the model") from None
     found = verify_custom_layers(factory, traced)
     if any(d.severity is Severity.ERROR for d in found) and not force:
         raise CompileError(found, "a custom layer's mask declaration does not match its class")
@@ -91,12 +98,13 @@ def compile(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[s
 
 
 def model_inputs(spec: Spec, values: Mapping[str, Any]) -> Any:
-    """What the model takes, from one value per spec input: the value itself for one input, else a dict by id.
+    """What the model takes, from one value per spec input: the value itself for one input, else a list in
+    the spec's order (a dict would be sorted by Keras, reordering ``model.inputs``).
 
     The same structure serves the symbolic inputs, the arrays fed to ``predict`` and a side model's inputs.
     """
     names = list(spec.inputs)
-    return values[names[0]] if len(names) == 1 else {name: values[name] for name in names}
+    return values[names[0]] if len(names) == 1 else [values[name] for name in names]
 
 
 def _model_outputs(g: SpecGraph, traced: Trace) -> Any:

@@ -28,11 +28,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable
 
+from graphmask import codes
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import SpecGraph, build_graph
 from graphmask.spec import Spec
 
 DEEP_SAMPLES = 2
+# `check` has no --allow-import (it never imports user code): say which commands do.
+DEEP_IMPORT_ADVICE = ("`check` never imports user code; `graphmask compile SPEC -o MODEL.keras --allow-import {top}` "
+                      "(or `graphmask run ... --allow-import {top}`) builds it with the layer")
 # Static errors after which building with Keras only repeats them.
 _BLOCKING_PREFIXES = ("GM10",)
 
@@ -46,13 +50,16 @@ def deep_verify(spec: Spec, allow_imports: Iterable[str] = ()) -> list[Diagnosti
 def _verify_graph(g: SpecGraph, allow_imports: Iterable[str] = ()) -> list[Diagnostic]:
     if not g.acyclic:
         return []
+    from graphmask.keras.quiet import load_tensorflow
+
+    load_tensorflow()
     import keras
 
     from graphmask.keras.build import (BuildFailure, LayerFactory, functional_model, output_value, symbolic_inputs,
                                        trace)
     from graphmask.keras.replay import replay
 
-    factory = LayerFactory(g, keras, tuple(allow_imports))
+    factory = LayerFactory(g, keras, tuple(allow_imports), DEEP_IMPORT_ADVICE)
     symbolic = trace(factory, symbolic_inputs(g, keras), collect=True)
     found = [_soften(d) for d in symbolic.failures]
     outputs = [output_value(g, symbolic.tensors, b) for _, b in g.outputs if b.node in symbolic.tensors]
@@ -93,7 +100,7 @@ def _disagreements(g: SpecGraph, runtime_masks: dict[str, Any], version: str) ->
         if mismatch:
             node = g.nodes[node_id]
             found.append(g.diagnostic(
-                "GM304", f"`{node_id}` ({node.layer_type}): graphmask infers {mismatch[0]}, but in Keras "
+                codes.GM304, f"`{node_id}` ({node.layer_type}): graphmask infers {mismatch[0]}, but in Keras "
                 f"{version} {mismatch[1]}", node.where + ("id",), node=node_id))
     return found
 
@@ -106,7 +113,7 @@ def _run_failure(g: SpecGraph, node_id: str, error: BaseException, op_name: str 
     what = f"`{node_id}` ({node.layer_type})"
     what = f"the output mask of {what} (op `{op_name}`)" if op_name else what
     where = node.where + ("inputs",) if node.layer.inputs is not None else node.where + ("id",)
-    return g.diagnostic("GM303", f"Keras failed when running {what}: {keras_message(error)}", where, node=node_id)
+    return g.diagnostic(codes.GM303, f"Keras failed when running {what}: {keras_message(error)}", where, node=node_id)
 
 
 def _compare(static: bool | list[bool], runtime: bool | list[bool]) -> tuple[str, str] | None:
@@ -122,9 +129,11 @@ def _compare(static: bool | list[bool], runtime: bool | list[bool]) -> tuple[str
 
 def _soften(d: Diagnostic) -> Diagnostic:
     """A custom import refused by `check` is a note, not an error: check never runs user code."""
-    if d.code != "GM306":
+    if d.code != codes.GM306:
         return d
     return dataclasses.replace(d, severity=Severity.INFO,
+                               hint="to try this layer too, build the spec with `graphmask compile SPEC -o "
+                                    "MODEL.keras --allow-import PKG` (check itself never imports user code)",
                                message=f"--deep skipped `{d.node}` and what depends on it: {d.message}")
 
 

@@ -8,13 +8,35 @@ cluster from ``TF_CONFIG`` like any TensorFlow program.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import os
+from typing import Any, Mapping
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 
 
+def check_environment(strategy: Any, environ: Mapping[str, str] = os.environ) -> None:
+    """``ValueError`` when the environment the strategy reads is unusable (checked before TensorFlow loads).
+
+    ``multi-worker`` reads the cluster from ``TF_CONFIG``; TensorFlow raises a
+    bare JSONDecodeError on a malformed one.
+    """
+    if strategy != "multi-worker" or "TF_CONFIG" not in environ:
+        return
+    try:
+        config = json.loads(environ["TF_CONFIG"])
+    except ValueError as exc:
+        raise ValueError(f"--strategy multi-worker: TF_CONFIG is not valid JSON ({exc}); it must be an object "
+                         'like {"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": 0}}, '
+                         "or unset for one local worker") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"--strategy multi-worker: TF_CONFIG must be a JSON object with `cluster` and `task`, "
+                         f"got {type(config).__name__}")
+
+
 def get_strategy(strategy: Any) -> Any:
     """A ``tf.distribute.Strategy`` from a name (or the object itself)."""
+    check_environment(strategy)
     import tensorflow as tf
 
     if strategy is None or strategy == "default":

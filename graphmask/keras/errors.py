@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from graphmask.diagnostics import Diagnostic
+from graphmask.errors import GraphmaskError, located
 
 
-class CompileError(Exception):
+class CompileError(GraphmaskError):
     """The spec could not be turned into a Keras model; ``diagnostics`` says why."""
 
-    def __init__(self, diagnostics: list[Diagnostic], summary: str = "cannot compile the spec"):
-        self.diagnostics = list(diagnostics)
-        first = self.diagnostics[0] if self.diagnostics else None
-        detail = f": {first.file}:{first.line}:{first.column}: {first.code} {first.message}" if first else ""
-        more = f" (and {len(self.diagnostics) - 1} more)" if len(self.diagnostics) > 1 else ""
-        super().__init__(f"{summary}{detail}{more}")
+    def __init__(self, diagnostics: Sequence[Diagnostic], summary: str = "cannot compile the spec"):
+        detail = f": {located(diagnostics[0])}" if diagnostics else ""
+        more = f" (and {len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
+        super().__init__(diagnostics, f"{summary}{detail}{more}")
 
 
 class InputError(ValueError):

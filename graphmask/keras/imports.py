@@ -31,8 +31,16 @@ def is_allowed(module: str, allow: Iterable[str]) -> bool:
     return any(module == prefix or module.startswith(prefix + ".") for prefix in allow if prefix)
 
 
-def import_object(path: str, allow: Iterable[str]) -> object:
-    """Import ``"pkg.mod:Name"`` if ``pkg.mod`` is on the allow-list."""
+ALLOW_ADVICE = "pass `--allow-import {top}` (API: allow_imports=[{top!r}]) if you trust it"
+
+
+def import_object(path: str, allow: Iterable[str], advice: str = ALLOW_ADVICE) -> object:
+    """Import ``"pkg.mod:Name"`` if ``pkg.mod`` is on the allow-list.
+
+    ``advice`` is what a refusal tells the user to do (``{top}`` is the top-level
+    package): the commands that import say which flag; ``check --deep``, which
+    never imports user code, says which command would.
+    """
     match = _PATH_RE.match(path) if isinstance(path, str) else None
     if match is None:
         raise ImportRefused(f"{path!r} is not an import path of the form `package.module:Name`")
@@ -43,11 +51,16 @@ def import_object(path: str, allow: Iterable[str]) -> object:
         top = module_name.split(".")[0]
         raise ImportRefused(
             f"will not import `{path}`: module `{module_name}` is not on the allow-list "
-            f"(allowed: {allowed}); pass `--allow-import {top}` (API: allow_imports=[{top!r}]) if you trust it")
+            f"(allowed: {allowed}); {advice.format(top=top)}")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ImportRefused(f"cannot import module `{module_name}` for `{path}`: {exc}") from exc
+        missing = getattr(exc, "name", None)
+        hint = ""
+        if isinstance(exc, ModuleNotFoundError) and missing and module_name.startswith(missing.split(".")[0]):
+            hint = (f"; Python looks for `{missing.split('.')[0]}` on sys.path: run from the directory that "
+                    f"contains it, or add that directory to PYTHONPATH (PYTHONPATH=DIR graphmask ...)")
+        raise ImportRefused(f"cannot import module `{module_name}` for `{path}`: {exc}{hint}") from exc
     try:
         return getattr(module, name)
     except AttributeError:

@@ -5,17 +5,27 @@ file fails in a fraction of a second with a message naming the input.
 
 dtype rules (the spec's ``dtype`` is what the model gets):
 - float inputs accept float, integer and bool arrays (cast);
-- integer inputs accept integer (and bool) arrays whose values fit the
-  declared type; floats are refused (token ids must not be rounded silently);
+- integer inputs accept integer arrays whose values fit the declared type;
+  floats are refused (token ids must not be rounded silently), and so are
+  bools (True/False are not token ids);
+- ids read by an Embedding must lie in ``0..input_dim-1`` (``check_ids``):
+  Keras would fail with a raw GatherV2 error, or on a GPU silently read zeros.
+
+Memory: a small file can declare a huge array (a crafted ``.npy`` header, or
+a compressed ``.npz`` of zeros). Every array's shape and dtype are read from
+its header first (for ``.npz``, each member's header, without decompressing
+its data) and all inputs together, at the declared dtype, must fit
+``max_bytes`` (``--max-input-bytes``, default ``DEFAULT_MAX_INPUT_BYTES``).
 - bool inputs accept bool arrays; string inputs accept numpy string arrays.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 import zlib
-from typing import Iterable, Mapping
+from typing import IO, Iterable, Mapping
 
 import numpy as np
 
@@ -26,6 +36,7 @@ from graphmask.spec.models import InputSpec
 
 DEMO_STEPS = 10  # length of a `null` time axis in a demo batch
 DEMO_WIDTH = 4  # length of any other `null` axis
+DEFAULT_MAX_INPUT_BYTES = 1 << 30  # all --input arrays together, at the spec's dtypes
 # What numpy raises on a file that is not a readable .npy/.npz: empty (EOFError), a broken or truncated
 # archive (BadZipFile, zlib.error for savez_compressed), a bad header (ValueError), unreadable (OSError).
 _UNREADABLE = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
@@ -44,30 +55,63 @@ def parse_input_arg(item: str) -> tuple[str | None, str, str | None]:
     return name, path, key
 
 
-def load_inputs(spec: Spec, items: Iterable[str]) -> dict[str, np.ndarray]:
+class _Budget:
+    """Bytes the inputs may take together; each array is counted from its header, before it is read."""
+
+    def __init__(self, limit: int):
+        self.limit, self.used = limit, 0
+
+    def take(self, item: str, where: str, header: tuple[tuple[int, ...], np.dtype], declared: InputSpec) -> None:
+        shape, dtype = header
+        size = math.prod(shape) * max(dtype.itemsize, _numpy_dtype(declared.dtype).itemsize)
+        if self.used + size > self.limit:
+            before = f" (with the {self.used} bytes of the inputs before it)" if self.used else ""
+            raise InputError(f"--input {item!r}: {where} declares shape {tuple(shape)} {dtype}: {size} bytes as "
+                             f"{declared.dtype}{before}, more than --max-input-bytes {self.limit}; "
+                             "raise the limit if the data really is that large")
+        self.used += size
+
+
+def _array_header(handle: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a .npy header; the data after it is not read."""
+    fmt = np.lib.format
+    version = fmt.read_magic(handle)
+    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, _fortran, dtype = read(handle)
+    return tuple(int(d) for d in shape), dtype
+
+
+def load_inputs(spec: Spec, items: Iterable[str],
+                max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> dict[str, np.ndarray]:
     """Read every ``--input`` into arrays keyed by spec input name (not yet checked)."""
     arrays: dict[str, np.ndarray] = {}
+    budget = _Budget(max_bytes)
     for item in items:
         name, path, key = parse_input_arg(item)
         if not os.path.isfile(path):
             raise InputError(f"--input {item!r}: no such file: {path}")
         if name is not None and name not in spec.inputs:
             raise InputError(f"--input {item!r}: the spec has no input `{name}` (its inputs: {', '.join(spec.inputs)})")
-        for input_name, array in _read(path, name, key, spec, item):
+        for input_name, array in _read(path, name, key, spec, item, budget):
             if input_name in arrays:
                 raise InputError(f"input `{input_name}` is given more than once")
             arrays[input_name] = array
     return arrays
 
 
-def _read(path: str, name: str | None, key: str | None, spec: Spec, item: str):
+def _read(path: str, name: str | None, key: str | None, spec: Spec, item: str, budget: _Budget):
     try:
+        with open(path, "rb") as handle:
+            is_npy = handle.read(6) == np.lib.format.MAGIC_PREFIX
+            if is_npy:
+                if name is None:
+                    raise InputError(f"--input {item!r}: a .npy file needs the input name: NAME={path}")
+                handle.seek(0)
+                budget.take(item, path, _array_header(handle), spec.inputs[name])
         loaded = np.load(path, allow_pickle=False)  # never unpickle: a data file must not run code
     except _UNREADABLE as exc:
         raise InputError(f"--input {item!r}: cannot read {path} as .npy/.npz: {exc}") from None
     if isinstance(loaded, np.ndarray):
-        if name is None:
-            raise InputError(f"--input {item!r}: a .npy file needs the input name: NAME={path}")
         return [(name, loaded)]
     with loaded:
         keys = list(loaded.files)
@@ -93,6 +137,9 @@ def _read(path: str, name: str | None, key: str | None, spec: Spec, item: str):
             if input_name not in spec.inputs:
                 raise InputError(f"--input {item!r}: the spec has no input `{input_name}`")
             try:
+                member_name = f"{array_key}.npy" if f"{array_key}.npy" in loaded.zip.namelist() else array_key
+                with loaded.zip.open(member_name) as member:  # the header only: nothing decompressed past it
+                    budget.take(item, f"{path}:{array_key}", _array_header(member), spec.inputs[input_name])
                 result.append((input_name, loaded[array_key]))
             except _UNREADABLE as exc:
                 raise InputError(f"--input {item!r}: cannot read `{array_key}`: {exc}") from None
@@ -144,7 +191,9 @@ def _dtype_problem(declared: InputSpec, array: np.ndarray) -> str | None:
     target = _numpy_dtype(want)
     if target.kind == "f":
         return None if kind in "fiub" else f"dtype {array.dtype} given, the spec declares {want}"
-    if kind not in "iub":
+    if kind == "b":
+        return f"dtype bool given, the spec declares {want}"
+    if kind not in "iu":
         return f"dtype {array.dtype} given, the spec declares {want} (ids must be integers)"
     if array.size:
         info = np.iinfo(target)
@@ -162,16 +211,39 @@ def _numpy_dtype(name: str) -> np.dtype:
     return np.dtype(name)
 
 
-def embedding_sizes(g: SpecGraph) -> dict[str, int]:
-    """Input id -> ``input_dim`` of an Embedding that reads it directly (for demo ids)."""
-    sizes: dict[str, int] = {}
+def embedding_readers(g: SpecGraph) -> list[tuple[str, str, int]]:
+    """(input id, Embedding id, its ``input_dim``) for each Embedding that reads a spec input directly."""
+    readers = []
     for node in g.layers():
         dim = node.args.get("input_dim")
         if node.layer_type == "Embedding" and isinstance(dim, int) and not isinstance(dim, bool):
-            for binding in node.bindings:
-                if binding.node in g.spec.inputs:
-                    sizes[binding.node] = min(dim, sizes.get(binding.node, dim))
+            readers += [(b.node, node.id, dim) for b in node.bindings if b.node in g.spec.inputs]
+    return readers
+
+
+def embedding_sizes(g: SpecGraph) -> dict[str, int]:
+    """Input id -> the smallest ``input_dim`` of the Embeddings that read it directly (for demo ids)."""
+    sizes: dict[str, int] = {}
+    for name, _, dim in embedding_readers(g):
+        sizes[name] = min(dim, sizes.get(name, dim))
     return sizes
+
+
+def check_ids(g: SpecGraph, arrays: Mapping[str, np.ndarray]) -> None:
+    """``InputError`` naming the first id outside ``0..input_dim-1`` of an Embedding it feeds."""
+    problems = []
+    for name, layer, dim in embedding_readers(g):
+        values = arrays.get(name)
+        if values is None or values.dtype.kind not in "iu" or not values.size:
+            continue
+        outside = (values < 0) | (values >= dim)
+        if outside.any():
+            first = tuple(int(i) for i in np.argwhere(outside)[0])
+            problems.append(f"input `{name}`: id {values[first]} at sample {first[0]}, position {first[1:]} is "
+                            f"outside 0..{dim - 1} of Embedding `{layer}` (input_dim {dim}); "
+                            f"{int(outside.sum())} id(s) are out of range")
+    if problems:
+        raise InputError("input data does not match the spec:\n  " + "\n  ".join(problems))
 
 
 def demo_batch(g: SpecGraph, samples: int = 8, seed: int = 0) -> dict[str, np.ndarray]:

@@ -35,6 +35,9 @@ class InspectedCustomLayers(CustomLayers):
         except ImportRefused as exc:
             mask, how = super().mask_of(class_name, path)
             return mask, f"{how} ({exc})"
+        from graphmask.keras.quiet import load_tensorflow
+
+        load_tensorflow()
         import keras
 
         overrides = getattr(cls, "compute_mask", None) is not getattr(keras.layers.Layer, "compute_mask")

@@ -55,6 +55,9 @@ def run_spec(spec_or_path: Spec | str | os.PathLike, inputs: Mapping[str, np.nda
              device: str = "auto", strategy: Any = None, masks: bool = False, weights: str | None = None,
              allow_imports: Iterable[str] = (), force: bool = False, progress: Progress | None = None) -> RunResult:
     """Compile the spec and run it on checked input arrays (see ``inputs.check_inputs``)."""
+    from graphmask.keras.quiet import load_tensorflow
+
+    load_tensorflow()
     import tensorflow as tf
 
     distributed = strategy not in (None, "default")
@@ -85,7 +88,7 @@ def _load_weights(model: Any, path: str) -> None:
 
 
 def _batches(feed: Any) -> int:
-    first = next(iter(feed.values())) if isinstance(feed, dict) else feed
+    first = feed[0] if isinstance(feed, (list, tuple)) else feed  # several inputs: a list (model_inputs)
     return len(first)
 
 

@@ -19,6 +19,7 @@ import inspect
 import warnings
 from typing import Any, Iterator
 
+from graphmask import codes
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Node
 from graphmask.keras.build import LayerFactory, Trace
@@ -48,7 +49,7 @@ def _verify(factory: LayerFactory, node: Node, traced: Trace) -> Iterator[Diagno
     where = ("custom_layers", type_name, "mask")
 
     def lie(field: str, message: str) -> Diagnostic:
-        return g.diagnostic("GM305", f"custom layer `{type_name}` ({cls}): {message}", where + (field,), node=node.id)
+        return g.diagnostic(codes.GM305, f"custom layer `{type_name}` ({cls}): {message}", where + (field,), node=node.id)
 
     actual = bool(getattr(layer, "supports_masking", False))
     if actual != declared.supports_masking:

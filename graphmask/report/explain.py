@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from graphmask.analysis.flow import MaskFlow, NodeFlow
+from graphmask.report.printable import visible
 
 
 def _flags(values: list[bool] | bool) -> str:
@@ -14,7 +15,10 @@ def _flags(values: list[bool] | bool) -> str:
 
 
 def _paths(node: NodeFlow) -> str:
+    """Routes of the masks the node outputs; for a consumer (masks in, none out), of those it receives, to it."""
     routes = [" -> ".join(t.mask.path) for t in node.outputs if t.mask is not None]
+    if not routes:
+        routes = [" -> ".join((*t.mask.path, node.id)) for t in node.inputs if t.mask is not None]
     return "; ".join(dict.fromkeys(routes)) or ""
 
 
@@ -28,11 +32,11 @@ def explain_rows(flow: MaskFlow) -> list[list[str]]:
 
 
 def format_explain_text(flow: MaskFlow) -> str:
-    rows = explain_rows(flow)
+    rows = [[visible(cell) for cell in row] for row in explain_rows(flow)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return f"{flow.graph.spec.name}\n" + "\n".join(lines) + "\n"
+    return f"{visible(flow.graph.spec.name)}\n" + "\n".join(lines) + "\n"
 
 
 def format_explain_json(flow: MaskFlow) -> str:

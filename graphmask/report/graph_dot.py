@@ -12,6 +12,7 @@ import subprocess
 
 from graphmask.report.graph_model import (MASK_EDGE_COLOR, PALETTE, PLAIN_EDGE_COLOR, SEVERITY_COLOR, WARNING_SIGN,
                                           Picture, PictureNode)
+from graphmask.report.printable import visible
 
 DOT_TIMEOUT_S = 60
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`, "
@@ -23,14 +24,15 @@ class GraphvizError(RuntimeError):
 
 
 def quote(text: str) -> str:
-    """A dot double-quoted string; backslashes are doubled so ``\\n``-style escapes come only from us."""
-    text = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+    """A dot double-quoted string; backslashes are doubled so ``\\n``-style escapes come only from us
+    (a newline becomes dot's ``\n`` line break; other control characters are escaped, ``printable``)."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "")
+    return '"' + visible(text) + '"'
 
 
-def format_dot(picture: Picture) -> str:
+def format_dot(picture: Picture, direction: str = "LR") -> str:
     lines = [f"digraph {quote(picture.name)} {{",
-             "  rankdir=LR;",
+             f"  rankdir={direction};",
              '  graph [fontname="Helvetica", nodesep=0.3, ranksep=0.6];',
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, fontcolor="#111827"];',
              '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];']

@@ -1,9 +1,10 @@
 """A self-drawn SVG of the picture model: no Graphviz, no JavaScript.
 
 Layout is the model's layering (``graph_layout``): a node's rank is its
-column, its order the row within the column, columns centred vertically.
+column, its order the row within the column, columns centred vertically
+(``direction="TB"``: ranks are rows, top to bottom, centred horizontally).
 Edges are cubic curves from a node's right side to the next node's left
-side; an edge that skips columns runs straight through the placeholder row
+side (bottom to top for ``TB``); an edge that skips columns runs straight through the placeholder row
 the layout reserved for it in each column it crosses, so it passes between
 nodes. Every piece of spec text is XML-escaped.
 """
@@ -25,8 +26,14 @@ _ROW_GAP = 26
 _MARGIN = 16
 
 
-def draw_svg(picture: Picture, *, diagnostic_anchor: str | None = "diag-") -> str:
-    """The picture as an ``<svg>`` element; with ``diagnostic_anchor`` the ⚠ markers link to ``#diag-N``."""
+def draw_svg(picture: Picture, *, diagnostic_anchor: str | None = "diag-", direction: str = "LR") -> str:
+    """The picture as an ``<svg>`` element; with ``diagnostic_anchor`` the ⚠ markers link to ``#diag-N``.
+
+    ``direction`` ``LR`` puts ranks in columns (left to right), ``TB`` in rows
+    (top to bottom). The layout is computed along a *main* axis (ranks) and a
+    *cross* axis (the order within a rank), then mapped to x/y.
+    """
+    vertical = direction == "TB"
     columns: dict[int, list[PictureNode]] = {}
     for node in picture.nodes:
         columns.setdefault(node.rank, []).append(node)
@@ -35,33 +42,41 @@ def draw_svg(picture: Picture, *, diagnostic_anchor: str | None = "diag-") -> st
         for rank, row in e.via:
             rows[rank] = max(rows.get(rank, 0), row + 1)
 
+    width_of = {n.key: max(110.0, max(len(line) for line in _lines(n)) * _CHAR_W + 2 * _PAD) for n in picture.nodes}
     height_of = {n.key: _PAD * 2 + _LINE_H * len(_lines(n)) for n in picture.nodes}
-    pitch = max(height_of.values(), default=0) + _ROW_GAP
+    main_of, cross_of = (height_of, width_of) if vertical else (width_of, height_of)
+    main_gap, cross_gap = (_COL_GAP, _ROW_GAP) if not vertical else (_COL_GAP * 0.75, _ROW_GAP)
+    pitch = max(cross_of.values(), default=0) + cross_gap
     most_rows = max(rows.values(), default=0)
-    boxes: dict[str, tuple[float, float, float, float]] = {}  # key -> x, y, w, h
-    lanes: dict[tuple[int, int], tuple[float, float, float]] = {}  # (column, row) -> x left, x right, y centre
-    x = float(_MARGIN)
+    boxes: dict[str, tuple[float, float, float, float]] = {}  # key -> main, cross, main size, cross size
+    lanes: dict[tuple[int, int], tuple[float, float, float]] = {}  # (rank, row) -> main start, main end, cross centre
+    m = float(_MARGIN)
     for rank in sorted(columns):
         col = columns[rank]
-        width = max(110.0, max(max(len(line) for line in _lines(n)) * _CHAR_W + 2 * _PAD for n in col))
+        extent = max(main_of[n.key] for n in col)
         offset = (most_rows - rows[rank]) * pitch / 2
         for row in range(rows[rank]):
-            lanes[(rank, row)] = (x, x + width, _MARGIN + offset + row * pitch + (pitch - _ROW_GAP) / 2)
+            lanes[(rank, row)] = (m, m + extent, _MARGIN + offset + row * pitch + (pitch - cross_gap) / 2)
         for node in col:
-            h = height_of[node.key]
-            boxes[node.key] = (x, lanes[(rank, node.order)][2] - h / 2, width, h)
-        x += width + _COL_GAP
-    total_w = max(x - _COL_GAP + _MARGIN, 2 * _MARGIN)
-    total_h = most_rows * pitch - _ROW_GAP + 2 * _MARGIN if most_rows else 2 * _MARGIN
+            size = cross_of[node.key]
+            boxes[node.key] = (m, lanes[(rank, node.order)][2] - size / 2, extent, size)
+        m += extent + main_gap
+    total_main = max(m - main_gap + _MARGIN, 2 * _MARGIN)
+    total_cross = most_rows * pitch - cross_gap + 2 * _MARGIN if most_rows else 2 * _MARGIN
+    place = (lambda mm, cc: (cc, mm)) if vertical else (lambda mm, cc: (mm, cc))
+    total_w, total_h = place(total_main, total_cross)
 
     anchors = {id(d): i for i, d in enumerate(picture.diagnostics)}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="maskflow" width="{total_w:.0f}" '
              f'height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" role="img" '
              f'aria-label="{escape(picture.name)} mask flow">',
              "<defs>" + _marker("arrow-mask", MASK_EDGE_COLOR) + _marker("arrow-plain", PLAIN_EDGE_COLOR) + "</defs>"]
-    parts += _edges(picture, boxes, lanes)
+    parts += _edges(picture, boxes, lanes, place)
     for node in picture.nodes:
-        parts.append(_node(node, boxes[node.key], anchors, diagnostic_anchor))
+        mm, cc, msize, csize = boxes[node.key]
+        x, y = place(mm, cc)
+        w, h = place(msize, csize)
+        parts.append(_node(node, (x, y, w, h), anchors, diagnostic_anchor, height_of[node.key]))
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -78,30 +93,36 @@ def _marker(name: str, color: str) -> str:
             f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{color}"/></marker>')
 
 
-def _edges(picture: Picture, boxes: dict, lanes: dict) -> list[str]:
+def _edges(picture: Picture, boxes: dict, lanes: dict, place) -> list[str]:
+    """Edges in (main, cross) coordinates, mapped to x/y by ``place``: out of a node's far side along
+    the main axis, straight through each placeholder lane, into the next node's near side."""
     parts = []
     ids = {n.key: n.id for n in picture.nodes}
     seen: dict[tuple[str, str], int] = {}
+
+    def at(mm: float, cc: float) -> str:
+        x, y = place(mm, cc)
+        return f"{x:.1f},{y:.1f}"
+
     for e in picture.edges:
-        sx, sy, sw, sh = boxes[e.source]
-        tx, ty, _, th = boxes[e.target]
+        sm, sc, smain, scross = boxes[e.source]
+        tm, tc, _, tcross = boxes[e.target]
         n = seen.get((e.source, e.target), 0)  # parallel edges fan out a little
         seen[(e.source, e.target)] = n + 1
         shift = n * 8
-        # Exit right, pass each placeholder lane straight across its column, enter left.
-        points = [(sx + sw, sy + sh / 2 + shift)]
+        points = [(sm + smain, sc + scross / 2 + shift)]
         for slot in e.via:
-            left, right, y = lanes[slot]
-            points += [(left, y + shift), (right, y + shift)]
-        points.append((tx - 2, ty + th / 2 + shift))
-        d = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
+            start, end, centre = lanes[slot]
+            points += [(start, centre + shift), (end, centre + shift)]
+        points.append((tm - 2, tc + tcross / 2 + shift))
+        d = f"M{at(*points[0])}"
         for i in range(0, len(points) - 1, 2):
-            (x1, y1), (x2, y2) = points[i], points[i + 1]
-            dx = max(24.0, (x2 - x1) / 2)
-            d += f" C{x1 + dx:.1f},{y1:.1f} {x2 - dx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+            (m1, c1), (m2, c2) = points[i], points[i + 1]
+            dm = max(24.0, (m2 - m1) / 2)
+            d += f" C{at(m1 + dm, c1)} {at(m2 - dm, c2)} {at(m2, c2)}"
             if i + 2 < len(points):
-                d += f" L{points[i + 2][0]:.1f},{points[i + 2][1]:.1f}"
-        (x1, y1), (x2, y2) = points[-2], points[-1]
+                d += f" L{at(*points[i + 2])}"
+        (m1, c1), (m2, c2) = points[-2], points[-1]
         if e.carries_mask:
             style = f'stroke="{MASK_EDGE_COLOR}" stroke-width="3" marker-end="url(#arrow-mask)"'
             kind = "edge mask"
@@ -112,14 +133,16 @@ def _edges(picture: Picture, boxes: dict, lanes: dict) -> list[str]:
             "carries a mask" if e.carries_mask else "no mask")
         parts.append(f'<g class="{kind}"><title>{escape(title)}</title><path d="{d}" fill="none" {style}/></g>')
         if e.label:
-            parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 4:.1f}" text-anchor="middle" {_FONT} '
+            lx, ly = place((m1 + m2) / 2, (c1 + c2) / 2)
+            parts.append(f'<text x="{lx:.1f}" y="{ly - 4:.1f}" text-anchor="middle" {_FONT} '
                          f'font-size="10" fill="#374151" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
                          f"{escape(e.label)}</text>")
     return parts
 
 
-def _node(node: PictureNode, box: tuple, anchors: dict, anchor_prefix: str | None) -> str:
+def _node(node: PictureNode, box: tuple, anchors: dict, anchor_prefix: str | None, content_h: float) -> str:
     x, y, w, h = box
+    top = y + (h - content_h) / 2  # the label block, centred in a box taller than it (TB bands)
     fill, stroke = PALETTE[node.style]
     width = 3 if node.style == "unsupported" or node.diagnostics else 1.5
     if node.worst is not None:
@@ -138,7 +161,7 @@ def _node(node: PictureNode, box: tuple, anchors: dict, anchor_prefix: str | Non
     texts = []
     lines = _lines(node)
     for i, line in enumerate(lines):
-        ty = y + _PAD + _LINE_H * (i + 0.75)
+        ty = top + _PAD + _LINE_H * (i + 0.75)
         is_codes = node.diagnostics and i == len(lines) - 1
         weight = ' font-weight="bold"' if i == 0 else ""
         color = SEVERITY_COLOR[node.worst.value] if is_codes else ("#111827" if i == 0 else "#374151")

@@ -1,13 +1,19 @@
 """One self-contained HTML page: the picture, the findings and the explain table.
 
-No network, no CDN, no scripts, no external fonts: the picture is the
-self-drawn SVG inline, styles are inline, and a Content-Security-Policy
-forbids loading anything, so the page is safe to open from a CI artifact
-even for an untrusted spec. Every piece of spec text is HTML-escaped.
+No network, no CDN, no external fonts: the picture is the self-drawn SVG
+inline, styles are inline, and a Content-Security-Policy forbids loading
+anything, so the page is safe to open from a CI artifact even for an
+untrusted spec. Every piece of spec text is HTML-escaped.
+
+A wide picture is fitted to the page's width by CSS alone; one small inline
+script (allowed by its SHA-256 in the policy, no other script can run) adds
+zoom buttons: fit width, zoom out, zoom in, actual size.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
 
 from graphmask import __version__
@@ -17,12 +23,47 @@ from graphmask.report.graph_draw import draw_svg
 from graphmask.report.graph_model import (MASK_EDGE_COLOR, PALETTE, PLAIN_EDGE_COLOR, SEVERITY_COLOR, STYLE_MEANING,
                                           Picture)
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_ZOOM_JS = """
+(function () {
+  var figure = document.querySelector(".figure"), svg = figure && figure.querySelector("svg.maskflow");
+  var bar = document.querySelector(".zoom"), level = document.querySelector(".zoom-level");
+  if (!svg || !bar) return;
+  var natural = svg.viewBox.baseVal.width || svg.getBoundingClientRect().width, zoom = null;
+  function shown() { return svg.getBoundingClientRect().width / natural; }
+  function apply() {
+    svg.style.maxWidth = zoom === null ? "100%" : "none";
+    svg.style.width = zoom === null ? "" : (natural * zoom) + "px";
+    svg.style.height = "auto";
+    level.textContent = (zoom === null ? "fit: " : "") + Math.round(shown() * 100) + "%";
+  }
+  bar.addEventListener("click", function (event) {
+    var how = event.target.getAttribute("data-zoom");
+    if (!how) return;
+    zoom = how === "fit" ? null : how === "1" ? 1 : Math.min(8, Math.max(0.05, shown() * (how === "in" ? 1.25 : 0.8)));
+    apply();
+  });
+  bar.style.display = "flex";
+  window.addEventListener("resize", function () { if (zoom === null) apply(); });
+  apply();
+})();
+"""
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_ZOOM_JS.encode("utf-8")).digest()).decode("ascii")
+_CSP = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{_SCRIPT_HASH}'"
+_ZOOM_BAR = ('<div class="zoom" role="toolbar" aria-label="zoom">'
+             '<button type="button" data-zoom="fit">Fit width</button>'
+             '<button type="button" data-zoom="out" aria-label="zoom out">\u2212</button>'
+             '<button type="button" data-zoom="in" aria-label="zoom in">+</button>'
+             '<button type="button" data-zoom="1">100%</button>'
+             '<span class="zoom-level" aria-live="polite"></span></div>')
 _CSS = """
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #111827; margin: 24px; max-width: 1400px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .meta { color: #4b5563; margin: 0; } code { font: 12.5px Menlo, Consolas, monospace; }
 .figure { overflow: auto; border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px; background: #fff; }
+.figure svg.maskflow { max-width: 100%; height: auto; display: block; }
+.zoom { display: none; gap: 6px; align-items: center; margin: 0 0 8px; font-size: 12.5px; }
+.zoom button { font: inherit; padding: 2px 10px; border: 1px solid #d1d5db; border-radius: 6px; background: #f9fafb; cursor: pointer; }
+.zoom-level { color: #4b5563; }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 0 0 10px; padding: 0; list-style: none; font-size: 12.5px; }
 .legend li { display: flex; align-items: center; gap: 6px; }
 .swatch { display: inline-block; width: 18px; height: 12px; border-radius: 3px; border: 2px solid; }
@@ -35,12 +76,12 @@ ol.findings { padding-left: 22px; } ol.findings li { margin-bottom: 6px; } .hint
 """
 
 
-def format_html(picture: Picture, flow: MaskFlow) -> str:
+def format_html(picture: Picture, flow: MaskFlow, direction: str = "LR") -> str:
     title = f"{picture.name} \u2014 graphmask mask flow"
     body = [f"<h1>{escape(picture.name)}</h1>",
             f'<p class="meta"><code>{escape(picture.file)}</code> \u00b7 {escape(picture.summary)}</p>',
-            "<h2>Mask flow</h2>", _legend(picture),
-            f'<div class="figure">{draw_svg(picture)}</div>',
+            "<h2>Mask flow</h2>", _legend(picture), _ZOOM_BAR,
+            f'<div class="figure">{draw_svg(picture, direction=direction)}</div>',
             "<h2>Findings</h2>", _findings(picture),
             "<h2>Per-node masks</h2>", _table(picture, flow),
             f'<footer class="meta">Generated by graphmask {escape(__version__)} '
@@ -49,7 +90,7 @@ def format_html(picture: Picture, flow: MaskFlow) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+            + "\n".join(body) + f"\n<script>{_ZOOM_JS}</script>\n</body>\n</html>\n")
 
 
 def _legend(picture: Picture) -> str:

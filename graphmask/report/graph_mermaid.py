@@ -21,8 +21,8 @@ def escape_label(text: str) -> str:
     return "".join(_ENTITIES.get(ch, ch) for ch in text)
 
 
-def format_mermaid(picture: Picture) -> str:
-    lines = ["flowchart LR"]
+def format_mermaid(picture: Picture, direction: str = "LR") -> str:
+    lines = [f"flowchart {direction}"]
     for node in picture.nodes:
         lines.append(f"    {node.key}{_shape(node)}")
     for e in picture.edges:
@@ -48,10 +48,10 @@ def format_mermaid(picture: Picture) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_mermaid_markdown(picture: Picture) -> str:
+def format_mermaid_markdown(picture: Picture, direction: str = "LR") -> str:
     """A Markdown snippet (for a pull-request comment): the chart and the findings under it."""
     parts = [f"**{_md(picture.name)}** mask flow ({picture.summary})", "", "```mermaid",
-             format_mermaid(picture).rstrip("\n"), "```", "",
+             format_mermaid(picture, direction).rstrip("\n"), "```", "",
              "Thick edges carry a mask; dotted edges do not."]
     if picture.diagnostics:
         parts.append("")

@@ -14,6 +14,7 @@ from graphmask.analysis.flow import MaskFlow, NodeFlow
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.report.graph_layout import layered_layout
 from graphmask.report.text import severity_counts
+from graphmask.report.printable import visible
 
 # One style per node, the first of its roles in this order: a node that
 # drops a mask it cannot take is drawn as the problem it is, and a pooling
@@ -65,11 +66,11 @@ class PictureNode:
 
     @property
     def lines(self) -> list[str]:
-        """The label, line by line: id, type, roles."""
+        """The label, line by line: id, type, roles (spec text, control characters escaped)."""
         lines = [self.id, self.type]
         if self.roles:
             lines.append(", ".join(self.roles))
-        return lines
+        return [visible(line) for line in lines]
 
     @property
     def codes(self) -> str:

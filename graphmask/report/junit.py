@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from graphmask import codes
 from graphmask.checker import CheckResult
 from graphmask.diagnostics import Severity
 from graphmask.report.text import diagnostic_line
@@ -37,10 +38,10 @@ def format_junit(results: list[CheckResult]) -> str:
     for result in results:
         case = ET.SubElement(suite, "testcase", classname="graphmask", name=_clean(result.file), file=_clean(result.file))
         bad = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-        internal = [d for d in bad if d.code == "GM000"]
+        internal = [d for d in bad if d.code == codes.GM000]
         if internal:
             errors += 1
-            element = ET.SubElement(case, "error", type="GM000", message=_clean(internal[0].message))
+            element = ET.SubElement(case, "error", type=codes.GM000.code, message=_clean(internal[0].message))
             element.text = _detail(bad)
         elif bad:
             failures += 1

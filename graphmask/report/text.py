@@ -15,6 +15,7 @@ from typing import Iterable
 
 from graphmask.checker import CheckResult
 from graphmask.diagnostics import Diagnostic
+from graphmask.report.printable import visible
 
 # ANSI SGR codes; the plain text is identical with them stripped.
 _RESET = "\033[0m"
@@ -23,14 +24,8 @@ _STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m",
 _MAX_SOURCE_WIDTH = 200
 # The caret underlines the token at the column: a YAML key or plain scalar.
 _TOKEN = re.compile(r"[^\s,:\[\]{}#]+")
-# Control characters from a spec (or its file name) must not reach the terminal
-# raw: an ESC sequence in a PR's spec could rewrite or hide the report.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """``text`` with control characters written as ``\\xNN`` escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+# In a source excerpt, control characters other than tabs become "?", one for one, so the caret lines up.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def format_text(results: list[CheckResult], *, show_source: bool = False, color: bool = False) -> str:
@@ -47,7 +42,7 @@ def format_text(results: list[CheckResult], *, show_source: bool = False, color:
             if d.hint:
                 lines.append(f"    {paint('hint', 'hint:')} {visible(d.hint)}")
             if d.path:  # mask findings: the route from the generator to where the mask is lost
-                lines.append(f"    {paint('dim', 'mask path:')} {mask_path(d.path)}")
+                lines.append(f"    {paint('dim', 'mask path:')} {visible(mask_path(d.path))}")
     lines.append(paint("bold", summary(results)))
     return "\n".join(lines) + "\n"
 

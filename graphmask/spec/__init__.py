@@ -1,6 +1,6 @@
 """The spec format: pydantic models, YAML loading with source positions, JSON Schema."""
 
-from graphmask.spec.loader import LoadResult, did_you_mean, load_file, load_text
+from graphmask.spec.loader import LoadResult, load_file, load_text
 from graphmask.spec.models import (
     CustomLayerSpec,
     InputSpec,
@@ -10,6 +10,7 @@ from graphmask.spec.models import (
     parse_ref,
 )
 from graphmask.spec.yaml_loader import Limits, Position, SourceMap
+from graphmask.suggest import did_you_mean
 
 
 def json_schema() -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -10,7 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from graphmask.diagnostics import Diagnostic
+from graphmask import codes
+from graphmask.diagnostics import Diagnostic, Severity
+from graphmask.errors import SpecError
 from graphmask.spec.models import (
     CODE_PATTERN,
     ID_PATTERN,
@@ -19,6 +20,7 @@ from graphmask.spec.models import (
     InputSpec,
     LayerSpec,
     MaskDeclaration,
+    SubModelSpec,
     Spec,
     known_fields,
 )
@@ -31,6 +33,7 @@ from graphmask.spec.yaml_loader import (
     limit_hint,
     parse_yaml,
 )
+from graphmask.suggest import did_you_mean
 
 
 @dataclass
@@ -40,16 +43,6 @@ class LoadResult:
     spec: Spec | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source: SourceMap | None = None
-
-
-def did_you_mean(name: str, candidates: list[str] | set[str] | frozenset[str]) -> str:
-    """`` (did you mean `x`?)`` when a candidate is close, else ``""``."""
-    close = difflib.get_close_matches(str(name), sorted(candidates), n=1, cutoff=0.75)
-    if not close:
-        lowered = {c.lower(): c for c in candidates}
-        if str(name).lower() in lowered:
-            close = [lowered[str(name).lower()]]
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def read_text(path: str | os.PathLike, limits: Limits = Limits()) -> str:
@@ -92,7 +85,7 @@ def load_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> L
     try:
         data, source = parse_yaml(text, file, limits)
     except YamlLoadError as exc:
-        return LoadResult(None, [_at(exc.position, "GM101", exc.message, file, hint=exc.hint)])
+        return LoadResult(None, [_at(exc.position, codes.GM101, exc.message, file, hint=exc.hint)])
     return validate_data(data, source, limits)
 
 
@@ -105,18 +98,35 @@ def load_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadResult:
     try:
         text = read_text(file, limits)
     except YamlLoadError as exc:
-        return LoadResult(None, [_at(exc.position, "GM101", exc.message, file, hint=exc.hint)])
+        return LoadResult(None, [_at(exc.position, codes.GM101, exc.message, file, hint=exc.hint)])
     return load_text(text, file, limits)
+
+
+def load(path: str | os.PathLike) -> Spec:
+    """Load and validate a spec file; raise ``SpecError`` if it is not valid."""
+    return _spec_or_error(load_file(path))
+
+
+def loads(text: str, file: str = "<string>") -> Spec:
+    """Like ``load`` for spec text."""
+    return _spec_or_error(load_text(text, file))
+
+
+def _spec_or_error(result: LoadResult) -> Spec:
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.spec is None or errors:
+        raise SpecError(errors or result.diagnostics)
+    return result.spec
 
 
 def validate_data(data: Any, source: SourceMap, limits: Limits = Limits()) -> LoadResult:
     file = source.file
     if data is None:
-        return LoadResult(None, [_at(Position(1, 1), "GM102", "empty spec: expected a mapping with "
+        return LoadResult(None, [_at(Position(1, 1), codes.GM102, "empty spec: expected a mapping with "
                                      "`graphmask`, `name`, `inputs`, `layers` and `outputs`", file)], source)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        return LoadResult(None, [_at(source.value(()), "GM102", f"the top level of a spec must be a mapping, not {kind}", file)], source)
+        return LoadResult(None, [_at(source.value(()), codes.GM102, f"the top level of a spec must be a mapping, not {kind}", file)], source)
     too_big = _graph_size_problem(data, source, limits)
     if too_big is not None:
         return LoadResult(None, [too_big], source)
@@ -141,7 +151,7 @@ def _graph_size_problem(data: dict, source: SourceMap, limits: Limits) -> Diagno
     if count <= limits.max_graph_nodes:
         return None
     error = graph_size_error(limits, source.key(("layers",)))
-    return _at(error.position, "GM101", error.message, source.file, hint=error.hint)
+    return _at(error.position, codes.GM101, error.message, source.file, hint=error.hint)
 
 
 def _partial_spec(data: dict, exc: ValidationError) -> Spec | None:
@@ -217,6 +227,9 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
         ("inputs", str): InputSpec,
         ("custom_layers", str): CustomLayerSpec,
         ("custom_layers", str, "mask"): MaskDeclaration,
+        ("models", str): SubModelSpec,
+        ("models", str, "layers", int): LayerSpec,
+        ("models", str, "inputs", str): InputSpec,
     }
     shape = tuple(step if isinstance(step, str) and i in (0, 2) else type(step) for i, step in enumerate(path))
     return shapes.get(shape)
@@ -256,11 +269,11 @@ def _one_error(path: tuple, rest: tuple, error: dict, value: Any, source: Source
     where = ".".join(str(p) for p in path) or "spec"
     if kind == "missing":
         name = rest[-1] if rest else "?"
-        return _at(source.key(path), "GM102", f"`{where}`: missing required field `{name}`", source.file, node)
+        return _at(source.key(path), codes.GM102, f"`{where}`: missing required field `{name}`", source.file, node)
     if kind == "extra_forbidden":
         model = _model_at(path[:-1])
         hint = did_you_mean(path[-1], known_fields(model)) if model else ""
-        return _at(source.key(path), "GM102", f"`{'.'.join(map(str, path[:-1])) or 'spec'}`: unknown field `{path[-1]}`{hint}", source.file, node)
+        return _at(source.key(path), codes.GM102, f"`{'.'.join(map(str, path[:-1])) or 'spec'}`: unknown field `{path[-1]}`{hint}", source.file, node)
     message = error["msg"].removeprefix("Value error, ")
     if rest and rest[-1] == "[key]":
         value = path[-1]
@@ -282,7 +295,7 @@ def _one_error(path: tuple, rest: tuple, error: dict, value: Any, source: Source
         message = f"YAML reads the unquoted `{raw}` as {meaning}, not a name; quote it: \"{raw}\""
     is_key = bool(rest) and rest[-1] == "[key]"
     position = source.key(path) if is_key else source.value(path)
-    return _at(position, "GM102", f"`{where}`: {message}", source.file, node)
+    return _at(position, codes.GM102, f"`{where}`: {message}", source.file, node)
 
 
 def _get(data: Any, path: tuple) -> Any:

@@ -124,6 +124,11 @@ class LayerSpec(_Strict):
 
     id: Id = Field(description="unique node name; other layers and `outputs` refer to it")
     type: str | None = Field(default=None, description="class name in keras.layers, or a custom layer name")
+    op: Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=100)] | None = Field(
+        default=None, description="a keras.ops function applied to the inputs (`add` for `x + y`), instead of a layer")
+    model: Id | None = Field(
+        default=None, description="call a sub-model declared under `models:` (a nested Functional model), "
+        "instead of a layer")
     args: dict[str, Any] = Field(default_factory=dict, description="constructor keyword arguments")
     inputs: InputsField | None = Field(
         default=None,
@@ -136,27 +141,44 @@ class LayerSpec(_Strict):
 
     @model_validator(mode="after")
     def _type_or_share(self) -> LayerSpec:
+        given = [k for k in ("type", "op", "model") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"a node is one of a layer (`type`), a keras.ops call (`op`) or a sub-model call "
+                             f"(`model`), not {' and '.join(f'`{k}`' for k in given)}")
+        if self.model is not None:
+            if self.args:
+                raise ValueError("a `model` node calls a sub-model declared under `models:`: it takes no `args`")
+            return self
+        if self.op is not None:
+            if self.share is not None:
+                raise ValueError("an `op` node calls a keras.ops function: it takes no `share`")
+            return self
         if self.share is None and self.type is None:
-            raise ValueError("a layer needs `type` (or `share` to reuse another node's layer)")
+            raise ValueError("a layer needs `type` (or `op` for a keras.ops call, or `share` to reuse another "
+                             "node's layer)")
         if self.share is not None and (self.type is not None or self.args):
             raise ValueError("a `share` node reuses another layer: it takes no `type` or `args`")
         return self
 
-    def input_bindings(self) -> list[tuple[str | int, str]]:
-        """The explicit inputs as ``(slot, ref)``: slot is a position or a call keyword."""
-        if self.inputs is None:
-            return []
-        if isinstance(self.inputs, str):
-            return [(0, self.inputs)]
-        if isinstance(self.inputs, list):
-            return list(enumerate(self.inputs))
-        bindings: list[tuple[str | int, str]] = []
-        for keyword, refs in self.inputs.items():
-            if isinstance(refs, str):
-                bindings.append((keyword, refs))
-            else:
-                bindings.extend((f"{keyword}[{i}]", r) for i, r in enumerate(refs))
-        return bindings
+
+class SubModelSpec(_Strict):
+    """A named sub-graph (a Keras Functional model used as a layer): its own inputs, layers and outputs.
+
+    Layers of the spec call it with ``model: <name>``, once or several times
+    (each call shares the sub-model's weights, as calling one Keras model twice does).
+    """
+
+    description: str | None = Field(default=None, description="free text for people")
+    inputs: Annotated[dict[Id, InputSpec], Field(min_length=1)] = Field(
+        description="the sub-model's inputs, by name, in call order")
+    layers: Annotated[list[LayerSpec], Field(min_length=1)] = Field(description="layer calls, in order")
+    outputs: Union[Annotated[list[Ref], Field(min_length=1)], Annotated[dict[Id, Ref], Field(min_length=1)]] = Field(
+        description="the sub-model's outputs: a list of refs, or a mapping of output name -> ref")
+
+    def output_refs(self) -> list[tuple[str, str]]:
+        if isinstance(self.outputs, dict):
+            return list(self.outputs.items())
+        return [(ref, ref) for ref in self.outputs]
 
 
 class Spec(_Strict):
@@ -171,6 +193,8 @@ class Spec(_Strict):
         description="model outputs: a list of refs, or a mapping of output name -> ref")
     custom_layers: dict[Id, CustomLayerSpec] = Field(
         default_factory=dict, description="layer classes outside keras.layers, with their mask behaviour")
+    models: dict[Id, SubModelSpec] = Field(
+        default_factory=dict, description="sub-models (nested Functional models), called by `model:` nodes")
 
     _source: Any = PrivateAttr(default=None)
     # ids of layers dropped because they failed validation (already reported)

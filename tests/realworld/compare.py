@@ -59,8 +59,9 @@ def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
     """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
     import graphmask
     from graphmask.explainer import ExplainError
-    from graphmask.convert import ConvertError, to_yaml
+    from graphmask.convert import ConvertError
     from graphmask.convert.load import convert_file
+    from graphmask.spec.writer import to_yaml
 
     try:
         result = convert_file(path)

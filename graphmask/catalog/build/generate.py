@@ -36,11 +36,11 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from graphmask.catalog.build import categories, curated, judge, probe  # noqa: E402
+from graphmask.catalog.build import categories, curated, judge, ops, probe  # noqa: E402
 from graphmask.catalog.shapes import ShapeRule  # noqa: E402
 
 DATA_FILE = Path(__file__).parent.parent / "layers.json"
-FORMAT = 2  # 2: entries hold `shape` and `cudnn`; the catalog, `auxiliary_call_args`
+FORMAT = 2  # 2: entries hold `shape` and `cudnn`; the catalog, `auxiliary_call_args` and `ops`
 
 
 # --------------------------------------------------------------------- utils
@@ -286,6 +286,7 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
         "auxiliary_call_args": list(curated.AUXILIARY_CALL_ARGS),
         "semantics": probe.SEMANTICS,
         "layers": layers,
+        "ops": ops.build_ops() if run_experiments else {},
     }
 
 

@@ -1,4 +1,10 @@
-"""GM402: a left-padded (`padding: pre`) masked sequence reaching an LSTM/GRU that runs on cuDNN."""
+"""GM402: a mask that is not strictly right-padded reaches an LSTM/GRU that runs on cuDNN.
+
+The mask pass tracks, per mask, whether it is right-padded (True...True
+False...False for every sample), from the inputs' declared ``padding:`` and
+what each layer does to it: a concatenation along the time axis puts padding
+between valid steps; ``Masking`` after an ``Embedding`` gives an all-True mask.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from typing import Iterator
 
 from graphmask import codes
 from graphmask.analysis.flow import MaskFlow
-from graphmask.analysis.rules.common import at_node, names
+from graphmask.analysis.rules.common import at_node
 from graphmask.analysis.rules.gpu.recurrent import recurrent_call
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph
@@ -17,13 +23,13 @@ CODE = codes.GM402
 def check(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
     for node in flow.layers():
         rnn = recurrent_call(node)
-        if rnn is None or not rnn.whole_mask or not node.received:
+        if rnn is None or not rnn.whole_mask or not node.received or "consumer" not in node.roles:
             continue
         if not rnn.cudnn.eligible(rnn.args):
             continue  # the generic kernel runs, and it handles any mask
-        pre = sorted(p for p in node.first_input.padded if g.nodes[p].input_spec.padding == "pre")
-        if pre:
-            yield at_node(g, CODE, f"`{node.id}` gets a masked sequence from left-padded input {names(pre)}: on GPU, "
-                          "Keras 3 runs it on the cuDNN kernel, which accepts only right-padded masks, so the call "
-                          "fails with \"You are passing a RNN mask that does not correspond to right-padded "
-                          "sequences\"", node.id)
+        mask = node.received[0]
+        if mask.right_padded is False:
+            yield at_node(g, CODE, f"`{node.id}` gets a mask that is not strictly right-padded ({mask.layout}): on "
+                          "GPU, Keras 3 runs it on the cuDNN kernel, which accepts only strictly right-padded masks, "
+                          "so the call fails with \"You are passing a RNN mask that does not correspond to "
+                          "right-padded sequences\"", node.id)

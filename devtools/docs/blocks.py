@@ -1,26 +1,23 @@
-"""Generated parts of the docs: ``python -m graphmask.docs_blocks [--check]``.
+"""Generated blocks in hand-written docs, and the files generated whole.
 
 Hand-written Markdown holds generated blocks between markers::
 
-    <!-- BEGIN GENERATED layer-table: python -m graphmask.docs_blocks -->
+    <!-- BEGIN GENERATED layer-table: python -m devtools.docs -->
     ...
     <!-- END GENERATED layer-table -->
 
 Only the text between markers is rewritten. ``docs/spec-schema.json`` is
-generated whole. tests/test_docs.py fails when any of it is stale; with
-``--check`` this module does the same (exit 1) without writing.
+generated whole.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Callable
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-COMMAND = "python -m graphmask.docs_blocks"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _schema_json() -> str:
@@ -31,10 +28,10 @@ def _schema_json() -> str:
 
 def _blocks() -> dict[str, dict[str, Callable[[], str]]]:
     """file name in docs/ -> block name -> generator."""
-    from graphmask.docs_cli import cli_reference
-    from graphmask.docs_masking import layer_table, seed_findings
-    from graphmask.docs_spec import field_tables
-    from graphmask.docs_tutorial import blocks as tutorial_blocks
+    from devtools.docs.cli_reference import cli_reference
+    from devtools.docs.masking_tables import layer_table, seed_findings
+    from devtools.docs.spec_fields import field_tables
+    from devtools.docs.tutorial_outputs import blocks as tutorial_blocks
 
     return {
         "masking.md": {"seed-findings": seed_findings, "layer-table": layer_table},
@@ -66,29 +63,3 @@ def expected(docs: Path = DOCS) -> dict[Path, str]:
             text = fill(text, block, make())
         result[path] = text
     return result
-
-
-def _out_of_date(wanted: dict[Path, str]) -> dict[Path, str]:
-    return {path: text for path, text in wanted.items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text}
-
-
-def stale(docs: Path = DOCS) -> list[Path]:
-    return list(_out_of_date(expected(docs)))
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    out_of_date = _out_of_date(expected())
-    if argv == ["--check"]:
-        for path in out_of_date:
-            print(f"stale: {path} (run `{COMMAND}`)")
-        return 1 if out_of_date else 0
-    for path, text in out_of_date.items():
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

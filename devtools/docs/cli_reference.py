@@ -2,7 +2,7 @@
 
 The parser is the only place a flag is described; this renders it as
 Markdown (independent of terminal width, unlike ``--help``). Regenerate with
-``python -m graphmask.docs_blocks``.
+``python -m devtools.docs``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The pydantic models are the contract; their schema (``graphmask schema``)
 is rendered here as one table per object, so every field is documented and
 none can be added without the docs noticing. Regenerate with
-``python -m graphmask.docs_blocks``.
+``python -m devtools.docs``.
 """
 
 from __future__ import annotations

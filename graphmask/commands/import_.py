@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
+from graphmask.errors import SpecError, UsageError
+from graphmask.spec.loader import loads
+from graphmask.spec.writer import to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,11 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphmask import SpecError, loads
     from graphmask.atomic import write_atomic
     from graphmask.checker import check_spec
-    from graphmask.cli import UsageError
-    from graphmask.convert import ConvertError, to_yaml
+    from graphmask.convert import ConvertError
     from graphmask.convert.load import convert_file
     from graphmask.convert.padding import PadError, parse_pad
     from graphmask.spec.yaml_loader import YamlLoadError
@@ -80,9 +81,6 @@ def run(args: argparse.Namespace) -> int:
 def _custom_layers(allow: list[str]):
     if not allow:
         return None
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from graphmask.keras.inspect_custom import InspectedCustomLayers
 
     return InspectedCustomLayers(allow)

@@ -2,7 +2,7 @@
 
 Each block runs one ``graphmask`` command (those that need no TensorFlow) in
 the repository root and pastes what it prints, so the tutorial shows what the
-current code really prints. Regenerate with ``python -m graphmask.docs_blocks``.
+current code really prints. Regenerate with ``python -m devtools.docs``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import io
 import shlex
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # block name -> (command line as a user types it, whether its output is a mermaid chart)
 COMMANDS = {
@@ -51,5 +51,5 @@ def block(name: str) -> str:
 
 
 def blocks() -> dict:
-    """Block name -> generator, for ``docs_blocks``."""
+    """Block name -> generator, for ``blocks``."""
     return {name: (lambda name=name: block(name)) for name in COMMANDS}

@@ -3,7 +3,7 @@
 Every class in the catalog gets a row saying what it does with a mask that
 reaches it, read from the same data the checker uses, so the docs cannot
 drift from the analysis; the seed examples' findings come from running the
-checker. Regenerate with ``python -m graphmask.docs_blocks``.
+checker. Regenerate with ``python -m devtools.docs``.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def layer_table() -> str:
     return "\n".join(parts)
 
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "specs" / "examples"
 # The "# Source:" comment paragraph that opens every example names its seed documents.
 _SOURCE = re.compile(r"^# Source:.*(?:\n#   .*)*", re.MULTILINE)
 

@@ -1,0 +1,104 @@
+"""GM402 follows the mask that actually reaches the RNN, held to Keras's own right-padding check.
+
+For each model the mask the LSTM receives when the model runs is read off
+Keras and given to ``_is_sequence_right_padded``, the check the cuDNN path
+asserts (``keras/src/backend/tensorflow/rnn.py``); graphmask's GM402 must say
+exactly when it fails.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+
+import graphmask
+from graphmask.checker import check_text
+
+HEAD = """\
+graphmask: 1
+name: right_padding
+inputs:
+  a: {shape: [null], dtype: int32, pad_value: 0, padding: PAD}
+  b: {shape: [null], dtype: int32, pad_value: 0, padding: post}
+layers:
+"""
+CASES = {
+    # Concatenate(axis=1) of two right-padded masked sequences: [1,1,0,1,1,1,0]
+    "concat_time_axis": ("post", """\
+  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
+  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: b}
+  - {id: cat, type: Concatenate, args: {axis: 1}, inputs: [ea, eb]}
+  - {id: rnn, type: LSTM, args: {units: 3}, inputs: cat}
+outputs: [rnn]
+""", True),
+    # Embedding -> Masking(0) on left-padded ids: vectors are never all 0, the mask is all True
+    "masking_after_embedding": ("pre", """\
+  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: a}
+  - {id: m, type: Masking, args: {mask_value: 0.0}, inputs: ea}
+  - {id: rnn, type: LSTM, args: {units: 3}, inputs: m}
+  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: b}
+  - {id: pool, type: GlobalAveragePooling1D, inputs: eb}
+  - {id: out, type: Concatenate, inputs: [rnn, pool]}
+outputs: [out]
+""", False),
+    "left_padded_ids": ("pre", """\
+  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
+  - {id: rnn, type: LSTM, args: {units: 3}, inputs: ea}
+  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: b}
+  - {id: pool, type: GlobalAveragePooling1D, inputs: eb}
+  - {id: out, type: Concatenate, inputs: [rnn, pool]}
+outputs: [out]
+""", True),
+    # concatenation along the features keeps right padding
+    "concat_feature_axis": ("post", """\
+  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
+  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: b}
+  - {id: cat, type: Concatenate, inputs: [ea, eb]}
+  - {id: rnn, type: LSTM, args: {units: 3}, inputs: cat}
+outputs: [rnn]
+""", False),
+}
+
+
+def _text(name: str) -> str:
+    padding, layers, _ = CASES[name]
+    return HEAD.replace("PAD", padding) + layers
+
+
+def _batch(padding: str) -> list[np.ndarray]:
+    valid = np.array([[5, 6, 7, 8, 9], [3, 4, 0, 0, 0]])
+    left = np.array([[5, 6, 7, 8, 9], [0, 0, 0, 3, 4]])
+    return [left if padding == "pre" else valid, np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 0]])]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gm402_is_reported_where_expected(name):
+    found = {d.code for d in check_text(_text(name), f"{name}.yaml").diagnostics if d.node == "rnn"}
+    assert ("GM402" in found) == CASES[name][2], found
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gm402_agrees_with_kerass_right_padding_check(keras, name):
+    tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
+    model = graphmask.compile(graphmask.loads(_text(name), f"{name}.yaml"))
+    lstm = model.get_layer("rnn")
+    received = []
+    original = lstm.call
+
+    def recording_call(*args, mask=None, **kwargs):  # the mask the LSTM's call() is handed
+        received.append(mask)
+        return original(*args, mask=mask, **kwargs)
+
+    lstm.call = recording_call
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model(_batch(CASES[name][0]))
+    [mask] = received
+    assert mask is not None, "the LSTM gets a mask"
+    keras_rejects = not bool(tf_rnn._is_sequence_right_padded(mask))
+    reported = "GM402" in {d.code for d in check_text(_text(name), "x.yaml").diagnostics if d.node == "rnn"}
+    assert reported == keras_rejects == CASES[name][2], (np.asarray(mask).astype(int).tolist(), reported)
