@@ -38,12 +38,15 @@ class ConfigSourceMap:
     def _config_path(self, path: tuple) -> tuple[tuple, bool]:
         """(the config path a spec path comes from, whether it maps to a key the config has)."""
         path = tuple(path)
+        graph, scope = self._spec, ""
+        if len(path) >= 4 and path[0] == "models" and isinstance(self._spec.get("models", {}).get(path[1]), Mapping):
+            graph, scope, path = self._spec["models"][path[1]], f"{path[1]}/", path[2:]  # a sub-model's own paths
         if len(path) >= 2 and path[0] in ("layers", "inputs"):
             node = path[1]
             if path[0] == "layers":
-                layers = self._spec.get("layers", [])
+                layers = graph.get("layers", [])
                 node = layers[path[1]].get("id") if isinstance(path[1], int) and path[1] < len(layers) else None
-            origin = self._origins.get(node)
+            origin = self._origins.get(f"{scope}{node}")
             if origin is not None:
                 if len(path) >= 4 and path[2] == "args":
                     return origin + ("config",) + path[3:], True

@@ -13,15 +13,24 @@ diagnostics back into ``config.json``):
 - The ``mask=`` and ``training=`` call arguments Keras records are dropped
   (graphmask infers masks; ``training`` is set at call time), and the
   ``keras.ops`` nodes that only computed those masks are skipped.
+- A ``keras.ops`` call on the data path (``x + y`` is ``keras.src.ops.numpy``
+  ``Add``) -> an ``op:`` node, named by the catalog (``op_for_class``); its
+  constructor config and constant call arguments (the ``1`` of ``x * 1``)
+  become ``args:``, its tensors ``inputs:``.
+- A nested ``Functional`` or ``Sequential`` model -> a ``models:`` entry
+  (its own inputs, layers and outputs; a Sequential's layers chained), and
+  each call of it -> a ``model: <name>`` node. Sub-models nested deeper are
+  entries of the same top-level ``models:``.
 - A class outside the catalog gets a ``custom_layers:`` declaration
   (``graphmask.convert.custom``); padding the model itself states is
   inferred (``graphmask.convert.padding``).
-- What a spec cannot express (a Python ``lambda``, a nested model, a raw
-  ``keras.ops`` call on the data path) is a ``Problem`` at the layer; nothing
-  is dropped silently.
+- What a spec cannot express (a Python ``lambda``, a ``keras.ops`` call the
+  catalog does not know) is a ``Problem`` at the layer; nothing is dropped
+  silently.
 
-``origins`` records, for every input and layer id, the path of its entry in
-the config, so a diagnostic on the spec can point at the config's text.
+``origins`` records, for every input and layer id (``<model>/<id>`` inside a
+sub-model), the path of its entry in the config, so a diagnostic on the spec
+can point at the config's text.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from typing import Any, Iterator, Mapping
 import networkx as nx
 
 from graphmask.catalog import load_catalog
-from graphmask.convert.args import ArgConverter, plain
+from graphmask.convert.args import ArgConverter, plain, snake_case
 from graphmask.convert.custom import CustomLayers
 from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS
 from graphmask.spec.models import DType
@@ -64,6 +73,7 @@ class ConvertResult:
     assumptions: list[str] = field(default_factory=list)  # what was assumed (inferred padding, unverified layers)
     origins: dict[str, tuple] = field(default_factory=dict)  # input / layer id -> path of its config entry
     comments: dict[tuple, str] = field(default_factory=dict)  # spec path -> a comment written above it
+    sub_models: dict[str, str] = field(default_factory=dict)  # nested model layer (scope + name) -> models: name
 
     def problem(self, message: str, where: tuple = ()) -> None:
         self.problems.append(Problem(message, where))
@@ -149,7 +159,10 @@ def _tensors(value: Any) -> list | None:
 
 
 class _Base:
-    def __init__(self, config: Mapping[str, Any], base: tuple, result: ConvertResult, custom: CustomLayers):
+    """Reads one model config into ``spec``: the whole spec, or (``scope`` = ``"<name>/"``) one sub-model's."""
+
+    def __init__(self, config: Mapping[str, Any], base: tuple, result: ConvertResult, custom: CustomLayers,
+                 spec: dict[str, Any] | None = None, scope: str = ""):
         self.config = config
         self.base = base  # path of `config` in the file
         self.result = result
@@ -157,8 +170,10 @@ class _Base:
         self.custom = custom
         self.catalog = load_catalog()
         self.taken: set[str] = set()
-        self.spec = result.spec
-        self.spec.update({"graphmask": 1, "name": str(config.get("name") or "imported_model")})
+        self.scope = scope
+        self.spec = result.spec if spec is None else spec
+        if not scope:
+            self.spec.update({"graphmask": 1, "name": str(config.get("name") or "imported_model")})
 
     def add_input(self, name: str, layer_config: Mapping[str, Any], where: tuple) -> str:
         ident = _ident(name, self.taken)
@@ -170,20 +185,22 @@ class _Base:
         if dtype not in _DTYPES:
             self.result.problem(f"input `{name}`: dtype {dtype!r} is not one a spec can declare", where)
         self.spec.setdefault("inputs", {})[ident] = {"shape": list(shape[1:]), "dtype": dtype}
-        self.result.origins[ident] = where
+        self.result.origins[self.scope + ident] = where
         return ident
 
     def layer_entry(self, ident: str, layer: Mapping[str, Any], where: tuple) -> dict[str, Any]:
         """``{id, type, args}`` for a layer's first call (custom classes declared on the way)."""
         class_name, config = layer["class_name"], layer.get("config", {})
-        self.result.origins[ident] = where
+        self.result.origins[self.scope + ident] = where
         label = f"layer `{layer.get('name', ident)}`"
         self.conv.problems.where = where
+        if _is_model(layer):
+            return {"id": ident, "model": self.sub_model(layer, where)}
+        if _is_op(layer):
+            return self.op_entry(ident, layer, label, where)
         if class_name in _MODEL_CLASSES:
-            self.result.problem(f"{label}: a nested `{class_name}` model cannot be expressed in a spec yet", where)
-        elif str(layer.get("module") or "").startswith("keras.src.ops"):
-            self.result.problem(f"{label}: the keras.ops call `{class_name}` ({layer.get('module')}) cannot be "
-                                "expressed in a spec yet", where)
+            self.result.problem(f"{label}: a nested `{class_name}` without a functional config (a subclassed "
+                                "model) cannot be expressed in a spec", where)
         elif self.catalog.get(class_name) is None:
             self.custom.declare(class_name, layer, self.result, where)
         elif class_name == "Lambda":
@@ -193,6 +210,44 @@ class _Base:
         if args:
             entry["args"] = args
         return entry
+
+    def sub_model(self, layer: Mapping[str, Any], where: tuple) -> str:
+        """The ``models:`` name of a nested model, converted on its first call."""
+        given = layer.get("name") or layer.get("config", {}).get("name") or "model"  # a Sequential's layers: config only
+        key = self.scope + str(given)
+        if key in self.result.sub_models:
+            return self.result.sub_models[key]
+        models = self.result.spec.setdefault("models", {})
+        name = _ident(given, set(models))
+        self.result.sub_models[key] = name
+        models[name] = {}  # reserved before its own sub-models are read
+        reader = _Sequential if layer["class_name"] == "Sequential" else _Functional
+        reader(layer.get("config", {}), where + ("config",), self.result, self.custom, models[name],
+               name + "/").convert()
+        return name
+
+    def op_entry(self, ident: str, layer: Mapping[str, Any], label: str, where: tuple) -> dict[str, Any]:
+        """``{id, op, args}`` for a keras.ops call: its constructor config (``axis``...) as args."""
+        class_name, module = layer["class_name"], str(layer.get("module"))
+        info = self.catalog.op_for_class(module, class_name)
+        if info is None:
+            self.result.problem(f"{label}: the keras.ops call `{class_name}` ({module}) is not one graphmask's "
+                                "catalog knows (it has no spec `op:`)", where)
+            return {"id": ident, "op": snake_case(class_name)}
+        args = {}
+        for key, value in layer.get("config", {}).items():
+            if key != "name":
+                args[key] = self.op_arg(info, key, value, label, where + ("config", key))
+        entry: dict[str, Any] = {"id": ident, "op": info.name}
+        if args:
+            entry["args"] = args
+        return entry
+
+    def op_arg(self, info: Any, key: str, value: Any, label: str, where: tuple) -> Any:
+        if key not in self.catalog.valid_kwargs(info):
+            self.result.problem(f"{label}: `keras.ops.{info.name}` takes no argument `{key}` "
+                                f"(value {value!r})", where)
+        return self.conv.value(key, value)
 
     def _lambda_config(self, config: Mapping[str, Any], label: str, where: tuple) -> dict[str, Any]:
         config = dict(config)
@@ -264,12 +319,15 @@ class _Functional(_Base):
         for ident, layer, k, node, where in calls:
             if ident not in needed:
                 continue  # e.g. the keras.ops nodes that computed masks
-            if k == 0:
+            if k == 0 or _is_model(layer):  # each call of a sub-model is a `model:` node
                 entry = self.layer_entry(ident, layer, where)
             else:
                 entry = {"id": ident, "share": ids[(layer["name"], 0)]}
-                self.result.origins[ident] = where + ("inbound_nodes", k)
-            entry.update(self._inputs(ident, layer, node, where + ("inbound_nodes", k)))
+                self.result.origins[self.scope + ident] = where + ("inbound_nodes", k)
+            inputs = self._inputs(ident, layer, node, where + ("inbound_nodes", k))
+            if "args" in inputs:  # an op's constant call arguments
+                entry["args"] = {**entry.get("args", {}), **inputs.pop("args")}
+            entry.update(inputs)
             entries[ident] = entry
         self.spec["layers"] = _ordered(entries, self.spec.get("inputs", {}))
         self.spec["outputs"] = self._outputs(outputs)
@@ -286,10 +344,12 @@ class _Functional(_Base):
         histories = [h for _, _, _, node, _ in calls for h in self._data_refs(node)]
         for history in histories + _histories(self.config.get("output_layers", [])):
             referenced.setdefault(history[0], set()).add(history[1])
+        remapped = {}
         for name, indices in referenced.items():
             if name in counts and not indices <= set(range(counts[name])) and len(indices) <= counts[name]:
                 for k, index in enumerate(sorted(indices)):
-                    self.ids.setdefault((name, index), self.ids[(name, k)])
+                    remapped[(name, index)] = self.ids[(name, k)]
+        self.ids.update(remapped)  # at once: node 1 may be both a config index and a referenced one
 
     def _order_inputs_like_the_model(self) -> None:
         """The spec's inputs in ``model.inputs`` order (``input_layers``), which ``compile`` keeps;
@@ -331,9 +391,57 @@ class _Functional(_Base):
         multi |= {h[0] for h in _histories(self.config.get("output_layers", [])) if h[2] > 0}
         return multi | {layer["name"] for layer in layers if _returns_list(layer)}
 
+    def _op_inputs(self, ident: str, info: Any, node: Mapping[str, Any], where: tuple) -> dict[str, Any]:
+        """An op's call: tensors -> ``inputs`` (by parameter name once a constant comes first: ``1 - x``),
+        constants -> ``args`` by parameter name (``x * 1``: ``args: {x2: 1}``)."""
+        names = info.call_args
+        tensors: list[tuple[str | None, Any]] = []
+        constants: dict[str, Any] = {}
+        leading_constant = False  # a constant before a tensor: the tensors must be passed by name
+        for i, value in enumerate(node.get("args", [])):
+            name = names[i] if i < len(names) else None
+            histories = _tensors(value)
+            if histories is not None:
+                refs = [self.ref(h) for h in histories]
+                tensors.append((name, refs if isinstance(value, list) else refs[0]))
+                leading_constant = leading_constant or len(tensors) <= i
+            elif name is None:
+                self.result.problem(f"`{ident}`: `keras.ops.{info.name}` takes no positional argument {i} "
+                                    f"({value!r})", where + ("args", i))
+            elif name not in self.catalog.valid_kwargs(info):  # the first operand (`1 - x`): op args start after it
+                self.result.problem(f"`{ident}`: the constant {value!r} as `keras.ops.{info.name}`'s first operand "
+                                    f"`{name}` cannot be written in a spec (an op's first operand is a tensor); "
+                                    "reorder it in the model (`-x + 1` for `1 - x`)", where + ("args", i))
+            else:
+                constants[name] = self.op_arg(info, name, value, f"`{ident}`", where + ("args", i))
+        keywords = {}
+        for key, value in node.get("kwargs", {}).items():
+            histories = _tensors(value)
+            if histories is None:
+                constants[key] = self.op_arg(info, key, value, f"`{ident}`", where + ("kwargs", key))
+            else:
+                refs = [self.ref(h) for h in histories]
+                keywords[key] = refs if isinstance(value, list) else refs[0]
+        result: dict[str, Any] = {}
+        if keywords or leading_constant:
+            if any(name is None for name, _ in tensors):
+                self.result.problem(f"`{ident}`: more tensors than `keras.ops.{info.name}` has parameters", where)
+            result["inputs"] = {**{name: ref for name, ref in tensors if name is not None}, **keywords}
+        elif len(tensors) == 1:
+            result["inputs"] = tensors[0][1]
+        elif tensors:
+            result["inputs"] = [ref for _, ref in tensors]
+        if constants:
+            result["args"] = constants
+        return result
+
     def _inputs(self, ident: str, layer: Mapping[str, Any], node: Mapping[str, Any],
                 where: tuple) -> dict[str, Any]:
-        info = self.catalog.get(layer["class_name"])
+        if _is_op(layer):
+            op = self.catalog.op_for_class(str(layer.get("module")), layer["class_name"])
+            if op is not None:
+                return self._op_inputs(ident, op, node, where)
+        info = None if _is_model(layer) else self.catalog.get(layer["class_name"])
         call_args = [a for a in (info.call_args if info else ()) if a not in _RECORDED_ONLY]
         positional, keywords, call = [], {}, {}
         for i, value in enumerate(node.get("args", [])):
@@ -385,8 +493,19 @@ def _histories(value: Any) -> list[list]:
     return []
 
 
+def _is_model(layer: Mapping[str, Any]) -> bool:
+    return layer.get("class_name") in _MODEL_CLASSES and isinstance(layer.get("config"), Mapping) \
+        and "layers" in layer["config"]
+
+
+def _is_op(layer: Mapping[str, Any]) -> bool:
+    return str(layer.get("module") or "").startswith("keras.src.ops")
+
+
 def _returns_list(layer: Mapping[str, Any]) -> bool:
     config = layer.get("config", {})
+    if _is_model(layer):  # a sub-model with several outputs returns a list
+        return len(_histories(config.get("output_layers", []))) > 1
     inner = config.get("layer", {}).get("config", {}) if isinstance(config.get("layer"), Mapping) else {}
     return bool(config.get("return_state") or inner.get("return_state")
                 or (layer.get("class_name") == "Bidirectional" and config.get("merge_mode", "concat") is None))

@@ -3,7 +3,8 @@
 A saved model does not say how its inputs are padded, but two layers do:
 ``Embedding(mask_zero=True)`` fed straight from an input means id 0 is that
 input's padding, and ``Masking(mask_value=v)`` fed straight from an input
-means ``v`` is. Those become the input's ``pad_value`` (the side is Keras's
+means ``v`` is, also where the layer is the first of a sub-model called on
+that input. Those become the input's ``pad_value`` (the side is Keras's
 usual ``post``), so the checker's padding rules (GM205, GM402) apply to an
 imported model. Each assumption is recorded (a spec comment, a line on
 stderr); ``--pad NAME=VALUE[:post|pre]`` states or overrides it.
@@ -49,18 +50,35 @@ def _stated_pad(layer: Mapping[str, Any]) -> tuple[Any, str] | None:
     return None
 
 
+def stated_pads(graph: Mapping[str, Any], models: Mapping[str, Any], seen: tuple = ()) -> dict[str, tuple[Any, str]]:
+    """Input name -> (pad value, why) for each input of ``graph`` (the spec, or a sub-model) that a layer
+    fed straight from it states the padding of; through a ``model:`` call, the sub-model's first layers."""
+    inputs = graph.get("inputs", {})
+    previous = next(iter(inputs)) if len(inputs) == 1 else None
+    found: dict[str, tuple[Any, str]] = {}
+    for layer in graph.get("layers", []):
+        feeder = layer.get("inputs", previous if "share" not in layer else None)
+        previous = layer["id"]
+        sub = models.get(layer.get("model")) if layer.get("model") not in seen else None
+        if sub is not None:  # the sub-model's inputs, in call order, are fed by the call's refs
+            refs = list(feeder.values()) if isinstance(feeder, Mapping) else feeder if isinstance(feeder, list) \
+                else [feeder]
+            inner = stated_pads(sub, models, seen + (layer["model"],))
+            for ref, name in zip(refs, sub.get("inputs", {})):
+                if isinstance(ref, str) and ref in inputs and name in inner:
+                    value, why = inner[name]
+                    found.setdefault(ref, (value, f"{why} in model `{layer['model']}`, called by `{layer['id']}`"))
+        elif isinstance(feeder, str) and feeder in inputs and (stated := _stated_pad(layer)) is not None:
+            found.setdefault(feeder, stated)
+    return found
+
+
 def apply_padding(result: Any, pads: Mapping[str, tuple[Any, str]]) -> None:
     """Write inferred, then stated, padding into ``result.spec["inputs"]`` (a ConvertResult)."""
     inputs = result.spec.get("inputs", {})
-    single = next(iter(inputs)) if len(inputs) == 1 else None
-    previous = single
-    for layer in result.spec.get("layers", []):
-        feeder = layer.get("inputs", previous if "share" not in layer else None)
-        previous = layer["id"]
-        stated = _stated_pad(layer) if isinstance(feeder, str) and feeder in inputs else None
-        if stated is None or "pad_value" in inputs[feeder]:
+    for feeder, (value, why) in stated_pads(result.spec, result.spec.get("models", {})).items():
+        if "pad_value" in inputs[feeder]:
             continue
-        value, why = stated
         inputs[feeder]["pad_value"] = value
         note = f"inferred: `{feeder}` is padded with {value!r} at the end (post), because {why}; " \
                f"state it otherwise with --pad {feeder}=VALUE:post|pre"

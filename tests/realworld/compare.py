@@ -125,6 +125,8 @@ def _category(call: dict[str, Any], what: str, before: set[str], kinds: dict[str
     """The issue-12 category of a node disagreement, from what the node is and what lies upstream of it."""
     if call["kind"] == "op":
         return ISSUE12[2]
+    if call["kind"] == "model" or call["class"] in ("Functional", "Sequential"):
+        return ISSUE12[1]
     if what == "cudnn":
         return ISSUE12[5]
     if any(kinds.get(n) == "custom" for n in before):
@@ -148,6 +150,15 @@ def _kinds(truth: dict[str, Any]) -> dict[str, str]:
     return kinds
 
 
+def _mask_in(flow: Any, node: Any) -> list[bool]:
+    """Which tensors the call got masked; a sub-model call (``model:``) gets them at its inputs' boundary
+    nodes (``<call>/<input>``, in call order): the node's own inputs are the sub-model's outputs."""
+    if node.node.kind != "model":
+        return node.mask_in
+    return [m for n in flow.nodes.values() if n.node.kind == "model_input" and n.node.id.startswith(node.id + "/")
+            and "/" not in n.node.id[len(node.id) + 1:] for m in n.mask_in]
+
+
 def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
     flow, diagnostics, problems, spec = graphmask_view(path)
     if flow is None:
@@ -168,11 +179,11 @@ def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
                 found.append(Disagreement(name, node.id, what, mine, theirs,
                                           _category(call, what, upstream.get(node.id, set()), kinds)))
 
-        keras_in = call["inputs_masked"]
-        if len(node.mask_in) == len(keras_in):
-            differ("mask_in", node.mask_in, keras_in)
+        keras_in, mask_in = call["inputs_masked"], _mask_in(flow, node)
+        if len(mask_in) == len(keras_in):
+            differ("mask_in", mask_in, keras_in)
         else:
-            differ("mask_in", any(node.mask_in), any(keras_in))
+            differ("mask_in", any(mask_in), any(keras_in))
         mask_out = node.mask_out if isinstance(node.mask_out, list) else [node.mask_out]
         differ("mask_out", mask_out, [m is not None for m in call["outputs_masked"]][: len(mask_out)])
         differ("role", [r for r in node.roles if r in ("consumer", "unsupported")], _roles(call))
