@@ -38,10 +38,13 @@ def layer_defaults(keras: Any) -> dict[str, dict[str, Any]]:
             continue
         required = {name for name, arg in info.args.items() if arg.required}
         try:
-            config = probe.instantiate(info.name, cls, probe.probe_ctor(info.name, cls)).get_config()
+            config, again = (probe.instantiate(info.name, cls, probe.probe_ctor(info.name, cls)).get_config()
+                             for _ in range(2))
         except Exception:  # noqa: BLE001 - no default config: a converter then keeps every key, still correct
             continue
-        found[info.name] = {k: _plain(v) for k, v in sorted(config.items()) if k not in required and k != "name"}
+        # a default drawn per instance (RandomCrop's seed) is no default: left out, a converter keeps the value
+        found[info.name] = {k: _plain(v) for k, v in sorted(config.items())
+                            if k not in required and k != "name" and _plain(v) == _plain(again.get(k))}
     return found
 
 
