@@ -125,8 +125,8 @@ def test_keras_ops_and_nested_models_become_op_and_model_nodes(keras, tmp_path, 
     assert code == 0, err
     spec = graphmask.load(spec_path)
     ops_written = {layer.op: dict(layer.args) for layer in spec.layers if layer.op}
-    assert ops_written == {"add": {}, "multiply": {"x2": 2}, "subtract": {"x2": 1}, "sum": {"axis": -1, "keepdims": False},
-                           "expand_dims": {"axis": -1}}
+    assert ops_written == {"add": {}, "multiply": {"x2": 2}, "subtract": {"x2": 1},
+                           "sum": {"axis": -1, "keepdims": False}, "expand_dims": {"axis": -1}}
     assert list(spec.models) == ["inner", "seq"]
     assert [layer.id for layer in spec.models["seq"].layers] == ["s1", "s2"]  # the Sequential's layers, chained
     assert sorted(layer.model for layer in spec.layers if layer.model) == ["inner", "inner", "seq", "seq"]

@@ -213,7 +213,8 @@ class _Base:
 
     def sub_model(self, layer: Mapping[str, Any], where: tuple) -> str:
         """The ``models:`` name of a nested model, converted on its first call."""
-        given = layer.get("name") or layer.get("config", {}).get("name") or "model"  # a Sequential's layers: config only
+        # a Sequential's layers carry their name in the config only
+        given = layer.get("name") or layer.get("config", {}).get("name") or "model"
         key = self.scope + str(given)
         if key in self.result.sub_models:
             return self.result.sub_models[key]

@@ -125,28 +125,36 @@ def _category(call: dict[str, Any], what: str, before: set[str], kinds: dict[str
     """The issue-12 category of a node disagreement, from what the node is and what lies upstream of it."""
     if call["kind"] == "op":
         return ISSUE12[2]
-    if call["kind"] == "model" or call["class"] in ("Functional", "Sequential"):
-        return ISSUE12[1]
     if what == "cudnn":
         return ISSUE12[5]
     if any(kinds.get(n) == "custom" for n in before):
         return ISSUE12[7]
     if any(kinds.get(n) == "op" for n in before):
         return ISSUE12[2]
+    if call["kind"] == "model" or call["class"] in ("Functional", "Sequential"):
+        return ISSUE12[1]
     if len(call["inputs_masked"]) > 1 and what in ("role", "mask_in"):
         return ISSUE12[3]
     return "outside issue 12's categories"
 
 
 def _kinds(truth: dict[str, Any]) -> dict[str, str]:
-    """Top-level node id -> op | custom (a layer class keras.layers does not have) | layer."""
+    """Top-level node id -> op | custom (a layer class keras.layers does not have, or a sub-model holding one)
+    | model | layer."""
     import keras
 
-    kinds = {}
+    kinds, holds_custom = {}, set()
     for call in truth["calls"]:
+        # a sub-model; Keras records a nested Sequential as kind "layer"
+        model = call["kind"] == "model" or call["class"] in ("Functional", "Sequential")
+        custom = call["kind"] == "layer" and not model and not hasattr(keras.layers, call["class"])
         if "/" not in call["layer"]:
-            custom = call["kind"] == "layer" and not hasattr(keras.layers, call["class"])
-            kinds[_node_id(call["layer"], call["call"])] = "custom" if custom else call["kind"]
+            kinds[_node_id(call["layer"], call["call"])] = "custom" if custom else "model" if model else call["kind"]
+        elif custom:  # inside a sub-model (or a custom layer's own sublayers)
+            holds_custom.add(_node_id(call["layer"].split("/", 1)[0], 0))
+    for node in holds_custom:
+        if kinds.get(node) == "model":  # a sub-model with a custom layer in it counts as custom
+            kinds[node] = "custom"
     return kinds
 
 
