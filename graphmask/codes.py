@@ -22,6 +22,7 @@ GM106: Final[Rule] = RULES["GM106"]  # duplicate id
 GM107: Final[Rule] = RULES["GM107"]  # cycle in the graph
 GM108: Final[Rule] = RULES["GM108"]  # node or input that no output depends on
 GM109: Final[Rule] = RULES["GM109"]  # wrong number of inputs for the layer
+GM110: Final[Rule] = RULES["GM110"]  # a part of a saved model that a spec cannot express
 GM111: Final[Rule] = RULES["GM111"]  # a custom layer has the name of a keras.layers class
 GM201: Final[Rule] = RULES["GM201"]  # a mask reaches a layer that does not support masking
 GM202: Final[Rule] = RULES["GM202"]  # a mask is generated but no consumer ever reads it

@@ -197,3 +197,13 @@ class MaskFlow:
             row["mask_out_built"] = built[node.id].mask_out if node.id in built else row["mask_out"]
             nodes.append(row)
         return {"name": self.graph.spec.name, "nodes": nodes}
+
+    def _repr_html_(self) -> str:  # Jupyter: the `graph --format html` page (graphmask.report.notebook)
+        from graphmask.report.notebook import flow_html
+
+        return flow_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from graphmask.report.notebook import flow_markdown
+
+        return flow_markdown(self)

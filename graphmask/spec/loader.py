@@ -94,6 +94,10 @@ def load_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> L
 
 def load_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadResult:
     file = os.fspath(path)
+    if file.endswith((".keras", ".json")):  # a saved Keras model, converted in memory (graphmask.convert)
+        from graphmask.convert.load import load_model_file
+
+        return load_model_file(file, limits)
     try:
         text = read_text(file, limits)
     except YamlLoadError as exc:
