@@ -161,10 +161,23 @@ def test_what_a_spec_cannot_express_is_reported_not_dropped(keras, tmp_path, cli
     assert code == 1
     assert "layer `twice`" in err and "python lambda" in err
     assert not (tmp_path / "lam.yaml").exists()
-    model = keras.Model(x, 1 - x)  # a constant first operand: op args begin at the second parameter
+
+
+def test_a_constant_first_operand_round_trips(keras, tmp_path, cli):
+    """`1 - x`: the constant goes under `args: {x1: 1}`, the tensor under `inputs: {x2: x}`."""
+    import numpy as np
+
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, 1 - x)
+    config = tmp_path / "minus.json"
     config.write_text(model.to_json())
-    code, _, err = cli("import", config, "-o", tmp_path / "lam.yaml")
-    assert code == 1 and "the constant 1 as `keras.ops.subtract`'s first operand `x1`" in err
+    code, _, err = cli("import", config, "-o", tmp_path / "minus.yaml")
+    assert code == 0, err
+    spec = graphmask.load(tmp_path / "minus.yaml")
+    [node] = spec.layers
+    assert node.op == "subtract" and node.args == {"x1": 1} and node.inputs == {"x2": "x"}
+    batch = np.array([[0.5, 2.0, -1.0]], "float32")
+    assert np.allclose(np.asarray(graphmask.compile(spec)(batch)), 1 - batch)
 
 
 @pytest.mark.parametrize("config, problem", [

@@ -409,10 +409,6 @@ class _Functional(_Base):
             elif name is None:
                 self.result.problem(f"`{ident}`: `keras.ops.{info.name}` takes no positional argument {i} "
                                     f"({value!r})", where + ("args", i))
-            elif name not in self.catalog.valid_kwargs(info):  # the first operand (`1 - x`): op args start after it
-                self.result.problem(f"`{ident}`: the constant {value!r} as `keras.ops.{info.name}`'s first operand "
-                                    f"`{name}` cannot be written in a spec (an op's first operand is a tensor); "
-                                    "reorder it in the model (`-x + 1` for `1 - x`)", where + ("args", i))
             else:
                 constants[name] = self.op_arg(info, name, value, f"`{ident}`", where + ("args", i))
         keywords = {}
