@@ -387,10 +387,11 @@ def _gets_a_mask(flow: NodeFlow) -> bool:
 
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
     roles = []
+    flow.gets_mask = _gets_a_mask(flow)
     kinds = resolved.output_masks
     if any(k == "generated" and m is not None for k, m in zip(kinds, masks)):
         roles.append("generator")
-    if resolved.consumes and _gets_a_mask(flow):
+    if resolved.consumes and flow.gets_mask:
         # Keras hands the mask to call() whenever it has a `mask` parameter,
         # even when the layer then drops it for not supporting masking.
         roles.append("consumer")

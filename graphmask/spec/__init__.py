@@ -3,10 +3,13 @@
 from graphmask.spec.loader import LoadResult, load_file, load_text
 from graphmask.spec.models import (
     CustomLayerSpec,
+    EarlyStoppingSpec,
     InputSpec,
     LayerSpec,
     MaskDeclaration,
+    ObjectSpec,
     Spec,
+    TrainingSpec,
     parse_ref,
 )
 from graphmask.spec.yaml_loader import Limits, Position, SourceMap
@@ -23,6 +26,6 @@ def json_schema() -> dict:
 
 
 __all__ = [
-    "CustomLayerSpec", "InputSpec", "LayerSpec", "Limits", "LoadResult", "MaskDeclaration",
-    "Position", "SourceMap", "Spec", "did_you_mean", "json_schema", "load_file", "load_text", "parse_ref",
+    "CustomLayerSpec", "EarlyStoppingSpec", "InputSpec", "LayerSpec", "Limits", "LoadResult", "MaskDeclaration",
+    "ObjectSpec", "Position", "SourceMap", "Spec", "TrainingSpec", "did_you_mean", "json_schema", "load_file", "load_text", "parse_ref",
 ]
