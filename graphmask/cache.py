@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphmask import codes
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 from graphmask.diagnostics import Diagnostic
 
 CACHE_DIR_NAME = ".graphmask_cache"

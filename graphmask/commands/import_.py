@@ -14,8 +14,6 @@ from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
 from graphmask.errors import SpecError, UsageError
-from graphmask.spec.loader import loads
-from graphmask.spec.writer import to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -30,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from graphmask.checker import check_spec
     from graphmask.keras.importer import ImportFailure, import_config, read_model_config
     from graphmask.atomic import write_atomic
+    from graphmask.spec.loader import loads
+    from graphmask.spec.writer import to_yaml
 
     output = Path(args.output)
     require_file(args.model)
