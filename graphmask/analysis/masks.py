@@ -212,12 +212,17 @@ def _first_arg(node: Node, info: LayerInfo) -> list[int]:
 
 def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
     inputs = [state_of(flows, b) for b in node.bindings]
-    flow = NodeFlow(node, inputs=inputs)
     info = node_info(g.spec, node)
     if info is None or any(t.opaque for t in inputs):
-        flow.outputs = [OPAQUE]
-        return flow
+        return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
     static = runtime.symbolic.get(node.id) if runtime is not None else None
+    if static is not None and static.resolved is not None:
+        seen = runtime.seen(node, info)
+        if _unchanged(static, seen):
+            # Same input states and same output kinds as in the symbolic walk: the
+            # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
+            return static
+    flow = NodeFlow(node, inputs=inputs)
     if static is not None and static.resolved is not None:
         # What the layer is (its resolved rule, wrapped layer, first argument) depends only on
         # the spec; the runtime walk changes which masks it sees, so reuse the symbolic walk's.
@@ -234,11 +239,7 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
         flow.first_arg, flow.args = _first_arg(node, info), info.effective_args(node.args)
     flow.info, flow.resolved, flow.inner, flow.inner_args = info, resolved, inner_info, inner_args
     if runtime is not None:
-        inputs = flow.inputs = runtime.seen(node, info)
-        if static is not None and static.resolved is not None and _unchanged(static, inputs):
-            # Same input states and same output kinds as in the symbolic walk: the
-            # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
-            return static
+        inputs = flow.inputs = seen if static is not None and static.resolved is not None else runtime.seen(node, info)
     kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
 
     shapes = _output_shapes(flow, inputs)
