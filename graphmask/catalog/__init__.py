@@ -150,8 +150,13 @@ class LayerInfo:
             raise KeyError(f"{self.name} argument {name!r} is required (no default)")
         return a.default
 
+    @functools.cached_property
+    def _defaults(self) -> Mapping[str, Any]:
+        """The optional args' defaults, computed once: each pass merges them into every node's args."""
+        return MappingProxyType({k: a.default for k, a in self.args.items() if not a.required})
+
     def effective_args(self, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        eff = {k: a.default for k, a in self.args.items() if not a.required}
+        eff = dict(self._defaults)
         eff.update(args or {})
         return eff
 
