@@ -91,7 +91,7 @@ def _frozen(value: Any) -> Any:
     if kind in _SCALARS:  # the common case first: isinstance(value, Mapping) is an ABC check
         return (kind, value)
     if kind is dict:
-        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+        return (dict, tuple([(k, (type(v), v) if type(v) in _SCALARS else _frozen(v)) for k, v in value.items()]))
     if isinstance(value, Mapping):
         return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):

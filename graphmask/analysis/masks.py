@@ -244,7 +244,7 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
 
     shapes = _output_shapes(flow, inputs)
     received = flow.received
-    layout = _generated_layout(g, flow)
+    layout = _generated_layout(g, flow) if "generated" in kinds else (None, "")  # only generated masks use it
     masks = [_output_mask(kind, node, flow, shapes[i], layout) if resolved.supports_masking else None
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
@@ -388,8 +388,8 @@ def _gets_a_mask(flow: NodeFlow) -> bool:
 
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
     roles = []
-    kinds = resolved.output_masks
-    if any(k == "generated" and m is not None for k, m in zip(kinds, masks)):
+    live = {k for k, m in zip(resolved.output_masks, masks) if m is not None}  # kinds of the outputs with a mask
+    if "generated" in live:
         roles.append("generator")
     if resolved.consumes and _gets_a_mask(flow):
         # Keras hands the mask to call() whenever it has a `mask` parameter,
@@ -398,11 +398,9 @@ def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resol
     if received and not resolved.supports_masking:
         roles.append("unsupported")
     elif received:
-        if any(k in ("same", "query") and m is not None for k, m in zip(kinds, masks)) and not resolved.consumes:
+        if ("same" in live or "query" in live) and not resolved.consumes:
             roles.append("propagator")
-        if any(k in ("merge_or", "concat", "custom") and m is not None for k, m in zip(kinds, masks)) or (
-            "generator" in roles
-        ):
+        if "merge_or" in live or "concat" in live or "custom" in live or "generator" in roles:
             roles.append("modifier")
         if all(m is None for m in masks):
             roles.append("destroyer")
