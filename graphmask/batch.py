@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -141,6 +140,8 @@ def _mp_context():
 
 
 def _internal_error(path: str) -> Diagnostic:
+    import traceback  # here: only a crash needs it
+
     detail = traceback.format_exc(limit=-3).strip().splitlines()
     where = detail[-1] if detail else "unknown error"
     return Diagnostic(codes.GM000, f"internal error while checking this file: {where}", file=path,
