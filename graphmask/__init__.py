@@ -43,28 +43,30 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-def check(spec_or_path: Spec | str | os.PathLike, *, select: str | list[str] | None = None,
+def check(model: Any, *, select: str | list[str] | None = None,
           ignore: str | list[str] | None = None, strict: bool = False) -> list[Diagnostic]:
-    """Every diagnostic for a spec (object or file path), sorted by position.
+    """Every diagnostic for a model, sorted by position: a ``Spec``, a path (spec, ``.keras`` or JSON
+    config), or a live ``keras.Model``. The list shows itself in notebooks (the mask-flow picture).
 
     ``select``/``ignore`` take codes or prefixes (``"GM2,GM108"`` or a list), as
     ``graphmask check --select/--ignore`` do; ``strict`` reports warnings as errors.
     """
-    from graphmask.checker import check_path, check_spec
+    from graphmask.live import check_any
+    from graphmask.report.notebook import Diagnostics
     from graphmask.selection import Selection
     from graphmask.spec.models import Spec
 
     selection = Selection.from_options(select, ignore, strict)
-    if isinstance(spec_or_path, Spec):
-        return selection.apply(check_spec(spec_or_path).diagnostics)
-    return selection.apply(check_path(spec_or_path).diagnostics)
+    result = check_any(model, "check")
+    return Diagnostics(selection.apply(result.diagnostics), result.graph)
 
 
-def explain(spec_or_path: Spec | str | os.PathLike) -> MaskFlow:
-    """Infer the mask flow of a spec; ``MaskFlow.to_dict()`` is the JSON form. Raises ``ExplainError``."""
-    from graphmask.explainer import explain as explain_spec
+def explain(model: Any) -> MaskFlow:
+    """Infer the mask flow of a model (what ``check`` takes); ``MaskFlow.to_dict()`` is the JSON form,
+    and it shows itself in notebooks. Raises ``ExplainError``."""
+    from graphmask.explainer import explain as explain_model
 
-    return explain_spec(spec_or_path)
+    return explain_model(model)
 
 
 def compile(spec_or_path: Spec | str | os.PathLike, *, allow_imports: Iterable[str] = (), force: bool = False,

@@ -19,7 +19,7 @@ from graphmask.atomic import OutputRefused
 from graphmask.errors import UsageError
 
 # Command modules, in the order shown in --help. A command module that is absent is skipped.
-COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "import_", "lsp")
+COMMANDS = ("check", "explain", "graph", "rules", "schema", "compile", "run", "fit", "export", "import_", "lsp")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # Errors of the place the output goes, not of graphmask: a full disk, a quota, a file-size limit.

@@ -362,6 +362,11 @@ def _resolve_shares(g: SpecGraph, diagnostics: list[Diagnostic]) -> None:
             continue
         target = g.nodes.get(node.layer.share)
         where = node.where + ("share",)
+        if target is node:
+            diagnostics.append(g.diagnostic(
+                codes.GM105, f"`{node.id}` shares itself: `share:` names another node, whose layer instance "
+                "(and weights) this node calls again", where, node=node.id))
+            continue
         if target is None or target.kind != "layer":
             if node.layer.share not in g.spec.invalid_ids:
                 what = "an input" if target is not None else "undefined"

@@ -367,3 +367,14 @@ def test_guide_custom_layers_match_declarations(keras):
     y, warned = _call(TemporalSoftmax(), x)  # consumes, but destroys the mask
     r = MaskRule.from_declaration({"consumes": True}).resolve()
     assert warned == (not r.supports_masking) and _mask(y) is None and r.output == "none"
+
+
+@pytest.mark.keras
+def test_config_defaults_json_is_what_the_installed_keras_writes(keras):
+    """catalog/config_defaults.json (the defaults the TensorFlow-free converter drops) regenerated in-process:
+    stale after a Keras upgrade or a catalog change until `python -m graphmask.catalog.build.config_defaults`."""
+    from graphmask.catalog.build import config_defaults
+
+    fresh = config_defaults.dumps(config_defaults.build())
+    assert fresh == config_defaults.DATA_FILE.read_text(encoding="utf-8"), \
+        "stale: run python -m graphmask.catalog.build.config_defaults"

@@ -20,21 +20,9 @@ import graphmask.atomic
 from graphmask.atomic import OutputExistsError, OutputIsInputError, atomic_path, write_atomic
 from graphmask.checker import check_path
 from graphmask.spec import Limits
+from tiny_spec import TINY
 
-VALID = """\
-graphmask: 1
-name: tiny
-inputs:
-  tokens: {shape: [null], dtype: int32, pad_value: 0}
-layers:
-  - id: embedding
-    type: Embedding
-    args: {input_dim: 100, output_dim: 8, mask_zero: true}
-  - id: lstm
-    type: LSTM
-    args: {units: 4}
-outputs: [lstm]
-"""
+VALID = TINY
 
 
 def codes_at(result) -> list[tuple[str, int, int]]:

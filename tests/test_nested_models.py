@@ -15,6 +15,7 @@ import pytest
 
 import graphmask
 from graphmask.checker import check_text
+from keras_probes import record_mask_arguments
 
 NESTED = """\
 graphmask: 1
@@ -71,14 +72,7 @@ def test_compiles_to_a_nested_model_whose_run_matches_the_runtime_view(keras):
     [encoder] = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     assert encoder.name == "encoder" and len(model.layers) == len({id(l) for l in model.layers})
     rnn = encoder.get_layer("rnn")
-    received = []
-    original = rnn.call
-
-    def recording_call(*args, mask=None, **kwargs):
-        received.append(mask)
-        return original(*args, mask=mask, **kwargs)
-
-    rnn.call = recording_call
+    received = record_mask_arguments(rnn)
     short, long = np.array([[3, 4, 5, 0, 0]]), np.array([[3, 4, 5, 0, 0, 0, 0, 0]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -16,21 +16,9 @@ import pytest
 
 from graphmask.atomic import OutputRefused, atomic_path, stale_temp_files, temp_name, write_atomic
 from graphmask.files import discover
+from tiny_spec import TINY
 
-SPEC = """\
-graphmask: 1
-name: tiny
-inputs:
-  tokens: {shape: [null], dtype: int32, pad_value: 0}
-layers:
-  - id: embedding
-    type: Embedding
-    args: {input_dim: 100, output_dim: 8, mask_zero: true}
-  - id: lstm
-    type: LSTM
-    args: {units: 4}
-outputs: [lstm]
-"""
+SPEC = TINY
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 
 import graphmask
 from graphmask.checker import check_text
+from keras_probes import record_mask_arguments
 
 HEAD = """\
 graphmask: 1
@@ -86,14 +87,7 @@ def test_gm402_agrees_with_kerass_right_padding_check(keras, name):
     tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
     model = graphmask.compile(graphmask.loads(_text(name), f"{name}.yaml"))
     lstm = model.get_layer("rnn")
-    received = []
-    original = lstm.call
-
-    def recording_call(*args, mask=None, **kwargs):  # the mask the LSTM's call() is handed
-        received.append(mask)
-        return original(*args, mask=mask, **kwargs)
-
-    lstm.call = recording_call
+    received = record_mask_arguments(lstm)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model(_batch(CASES[name][0]))

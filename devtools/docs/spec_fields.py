@@ -15,7 +15,9 @@ from graphmask.spec import json_schema
 
 # Object sections in reading order: (title, schema definition name; None = the root).
 SECTIONS = (("Top level", None), ("`inputs.<name>`", "InputSpec"), ("`layers[]`", "LayerSpec"),
-            ("`custom_layers.<name>`", "CustomLayerSpec"), ("`custom_layers.<name>.mask`", "MaskDeclaration"))
+            ("`custom_layers.<name>`", "CustomLayerSpec"), ("`custom_layers.<name>.mask`", "MaskDeclaration"),
+            ("`training`", "TrainingSpec"), ("`training.early_stopping`", "EarlyStoppingSpec"),
+            ("`{type, args}` (an optimizer, loss or metric)", "ObjectSpec"))
 
 
 def type_text(prop: dict[str, Any]) -> str:
@@ -26,8 +28,8 @@ def type_text(prop: dict[str, Any]) -> str:
     """
     if "$ref" in prop:
         return _ref_name(prop["$ref"])
-    if "anyOf" in prop:
-        return " or ".join(dict.fromkeys(type_text(p) for p in prop["anyOf"]))
+    if "anyOf" in prop or "oneOf" in prop:
+        return " or ".join(dict.fromkeys(type_text(p) for p in prop.get("anyOf") or prop["oneOf"]))
     if "enum" in prop:
         return " \\| ".join(f"`{v}`" if isinstance(v, str) else f"`{json.dumps(v)}`" for v in prop["enum"])
     if "const" in prop:

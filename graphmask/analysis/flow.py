@@ -107,6 +107,7 @@ class NodeFlow:
     outputs: list[TensorState] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     first_arg: list[int] = field(default_factory=list)  # indices into inputs that form the first call argument
+    gets_mask: bool = False  # call() is handed a mask (mask= or <arg>_mask=), by Keras's call-argument rule
     resolved: ResolvedMask | None = None
     info: LayerInfo | None = None
     args: Mapping[str, Any] = field(default_factory=dict)  # constructor args, defaults merged in
@@ -158,6 +159,7 @@ class NodeFlow:
             "mask_in": self.mask_in,
             "mask_out": self.mask_out,
             "roles": list(self.roles),
+            "call_gets_mask": self.gets_mask,
             "mask_axes": [t.mask.axes if t.mask else None for t in self.outputs],
             "rank": [t.rank for t in self.outputs],
             "time_length": [t.time_length for t in self.outputs],
@@ -187,4 +189,21 @@ class MaskFlow:
         return [n for n in self.nodes.values() if n.analysed]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.graph.spec.name, "nodes": [n.to_dict() for n in self.nodes.values()]}
+        """The running model's view per node, with ``mask_out_built``: the built graph's output masks."""
+        built = self.symbolic or self.nodes
+        nodes = []
+        for node in self.nodes.values():
+            row = node.to_dict()
+            row["mask_out_built"] = built[node.id].mask_out if node.id in built else row["mask_out"]
+            nodes.append(row)
+        return {"name": self.graph.spec.name, "nodes": nodes}
+
+    def _repr_html_(self) -> str:  # Jupyter: the `graph --format html` page (graphmask.report.notebook)
+        from graphmask.report.notebook import flow_html
+
+        return flow_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from graphmask.report.notebook import flow_markdown
+
+        return flow_markdown(self)

@@ -388,10 +388,11 @@ def _gets_a_mask(flow: NodeFlow) -> bool:
 
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
     roles = []
+    flow.gets_mask = _gets_a_mask(flow)
     live = {k for k, m in zip(resolved.output_masks, masks) if m is not None}  # kinds of the outputs with a mask
     if "generated" in live:
         roles.append("generator")
-    if resolved.consumes and _gets_a_mask(flow):
+    if resolved.consumes and flow.gets_mask:
         # Keras hands the mask to call() whenever it has a `mask` parameter,
         # even when the layer then drops it for not supporting masking.
         roles.append("consumer")

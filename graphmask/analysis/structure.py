@@ -7,6 +7,7 @@ GM105 (output index), GM108 (unused node), GM109 (input count).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterator, Mapping
 
 from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer
@@ -14,13 +15,18 @@ from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
+from graphmask.spec.models import IMPORT_PATH_PATTERN
 from graphmask.suggest import did_you_mean
+
+_IMPORT_PATH = re.compile(IMPORT_PATH_PATTERN)
+
 
 def check_structure(g: SpecGraph) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     for node in g.layers():
         if not node.repeat:  # a later call of a sub-model: its layers were checked at the first
             diagnostics.extend(_check_layer(g, node))
+    diagnostics.extend(_check_custom_names(g))
     diagnostics.extend(_check_output_indices(g))
     diagnostics.extend(_check_unused(g))
     return diagnostics
@@ -46,6 +52,13 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
     yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
     yield from _check_inputs(g, node, info)
     yield from _check_call_kwargs(g, node, info)
+
+
+def _check_custom_names(g: SpecGraph) -> Iterator[Diagnostic]:
+    for name in g.spec.custom_layers:
+        if name in load_catalog():
+            yield g.diagnostic(codes.GM111, f"custom layer `{name}` has the name of `keras.layers.{name}`: in this "
+                               f"spec `type: {name}` means the custom class", ("custom_layers", name), key=True)
 
 
 def _check_op(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
@@ -91,9 +104,15 @@ def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: t
         if arg.required and not arg.inherited and name not in args:
             yield g.diagnostic(codes.GM104, f"`{info.name}` needs the argument `{name}`",
                                where if args else where[:-1] + ("type",), node=node_id)
+    for name in info.callable_args:
+        value = args.get(name)
+        if isinstance(value, str) and not _IMPORT_PATH.match(value):
+            yield g.diagnostic(codes.GM104, f"`{info.name}({name}=...)` must name a function as "
+                               f"`package.module:function_name` (code in strings is never evaluated), got {value!r}",
+                               where + (name,), node=node_id)
     for wrapped in _wrapped_args(info):
         if wrapped in args:
-            yield from _check_nested(g, args[wrapped], where + (wrapped,), node_id)
+            yield from _check_nested(g, args[wrapped], where + (wrapped,), node_id, info)
 
 
 def _wrapped_args(info: LayerInfo) -> tuple[str, ...]:
@@ -102,7 +121,8 @@ def _wrapped_args(info: LayerInfo) -> tuple[str, ...]:
     return tuple(name for name in (info.mask.wraps, "backward_layer") if name in info.args)
 
 
-def _check_nested(g: SpecGraph, value: Any, where: tuple, node_id: str) -> Iterator[Diagnostic]:
+def _check_nested(g: SpecGraph, value: Any, where: tuple, node_id: str,
+                  wrapper: LayerInfo) -> Iterator[Diagnostic]:
     nested = nested_layer(value)
     if nested is None:
         if value is not None:
@@ -117,6 +137,12 @@ def _check_nested(g: SpecGraph, value: Any, where: tuple, node_id: str) -> Itera
     info = layer_info(g.spec, type_name)
     if info is None:
         yield _unknown_type(g, value["type"], where + ("type",), node_id)
+        return
+    missing = [a for a in wrapper.wrapped_needs if a not in load_catalog().valid_kwargs(info)]
+    if missing and info.category != "custom":
+        yield g.diagnostic(codes.GM104, f"`{wrapper.name}` wraps a recurrent layer (one whose constructor takes "
+                           f"{', '.join(f'`{a}`' for a in wrapper.wrapped_needs)}); `{info.name}` has no "
+                           f"{', '.join(f'`{a}`' for a in missing)}", where + ("type",), node=node_id)
         return
     yield from _check_args(g, info, args, where + ("args",), node_id)
 

@@ -117,6 +117,8 @@ class LayerInfo:
     notes: str = ""
     shape: ShapeRule = field(default_factory=ShapeRule)  # compute_output_shape, as a named rule
     cudnn: CudnnRule | None = None  # when Keras may run it on the fused cuDNN kernel (LSTM, GRU)
+    callable_args: tuple[str, ...] = ()  # args naming Python callables (`pkg.mod:name`; the first is required)
+    wrapped_needs: tuple[str, ...] = ()  # constructor args the wrapped layer must take (Bidirectional: an RNN)
 
     @classmethod
     def from_json(cls, name: str, d: Mapping[str, Any]) -> "LayerInfo":
@@ -139,6 +141,8 @@ class LayerInfo:
             notes=d.get("notes", ""),
             shape=ShapeRule.from_json(d.get("shape")),
             cudnn=CudnnRule.from_json(d.get("cudnn")),
+            callable_args=tuple(d.get("callable_args", ())),
+            wrapped_needs=tuple(d.get("wrapped_needs", ())),
         )
 
     def arg_default(self, name: str) -> object:

@@ -12,10 +12,12 @@ import importlib
 import re
 from typing import Iterable
 
+from graphmask.spec.models import IMPORT_PATH_PATTERN
+
 # Lambda arguments that name a Python callable (imported via the allow-list).
 LAMBDA_CALLABLE_ARGS = ("function", "mask", "output_shape")
 
-_PATH_RE = re.compile(r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
+_PATH_RE = re.compile(IMPORT_PATH_PATTERN)
 
 
 class ImportRefused(Exception):

@@ -23,11 +23,21 @@ def _paths(node: NodeFlow) -> str:
 
 
 def explain_rows(flow: MaskFlow) -> list[list[str]]:
-    rows = [["id", "type", "mask in", "mask out", "axes", "roles", "mask path"]]
+    """One row per node. Both views of the masks (issue: they differ after MultiHeadAttention, sub-models...):
+
+    ``mask in``/``mask out``: the tensors' masks when the model runs (what layers
+    and the loss read); ``built``: the output masks in the built graph (the
+    KerasTensors, what Keras's build-time warnings see); ``call mask``:
+    whether ``call()`` is handed a ``mask=`` (or ``<arg>_mask=``) argument.
+    """
+    rows = [["id", "type", "mask in", "mask out", "built", "call mask", "axes", "roles", "mask path"]]
+    built_view = flow.symbolic or flow.nodes
     for node in flow.nodes.values():
         axes = ", ".join(dict.fromkeys(t.mask.axes or "?" for t in node.outputs if t.mask is not None))
-        rows.append([node.id, node.type or "?", _flags(node.mask_in), _flags(node.mask_out),
-                     axes or "", ", ".join(node.roles), _paths(node)])
+        built = built_view.get(node.id, node)
+        rows.append([node.id, node.type or "?", _flags(node.mask_in), _flags(node.mask_out), _flags(built.mask_out),
+                     _flags(node.gets_mask) if node.analysed else "", axes or "", ", ".join(node.roles),
+                     _paths(node)])
     return rows
 
 

@@ -41,6 +41,8 @@ def format_dot(picture: Picture, direction: str = "LR") -> str:
     for e in picture.edges:
         if e.carries_mask:
             attrs = f'color="{MASK_EDGE_COLOR}", penwidth=2.5'
+        elif e.built_only:  # a mask in the built graph, none when the model runs
+            attrs = f'color="{MASK_EDGE_COLOR}", style=dashed, penwidth=1.2'
         else:
             attrs = f'color="{PLAIN_EDGE_COLOR}", style=dashed'
         if e.label:

@@ -126,11 +126,14 @@ def _edges(picture: Picture, boxes: dict, lanes: dict, place) -> list[str]:
         if e.carries_mask:
             style = f'stroke="{MASK_EDGE_COLOR}" stroke-width="3" marker-end="url(#arrow-mask)"'
             kind = "edge mask"
+        elif e.built_only:
+            style = (f'stroke="{MASK_EDGE_COLOR}" stroke-width="1.5" stroke-dasharray="5 4" '
+                     'marker-end="url(#arrow-mask)"')
+            kind = "edge built-only"
         else:
             style = f'stroke="{PLAIN_EDGE_COLOR}" stroke-width="1.5" stroke-dasharray="5 4" marker-end="url(#arrow-plain)"'
             kind = "edge plain"
-        title = f"{ids[e.source]} \u2192 {ids[e.target]}: " + (
-            "carries a mask" if e.carries_mask else "no mask")
+        title = f"{ids[e.source]} \u2192 {ids[e.target]}: {e.describe()}"
         parts.append(f'<g class="{kind}"><title>{escape(title)}</title><path d="{d}" fill="none" {style}/></g>')
         if e.label:
             lx, ly = place((m1 + m2) / 2, (c1 + c2) / 2)

@@ -99,7 +99,11 @@ def _legend(picture: Picture) -> str:
         fill, stroke = PALETTE[style]
         items.append(f'<li><span class="swatch" style="background:{fill};border-color:{stroke}"></span>'
                      f"<b>{style}</b> {escape(STYLE_MEANING[style])}</li>")
-    items.append(f'<li><span class="line" style="border-top-color:{MASK_EDGE_COLOR}"></span>carries a mask</li>')
+    items.append(f'<li><span class="line" style="border-top-color:{MASK_EDGE_COLOR}"></span>carries a mask '
+                 'when the model runs</li>')
+    if any(e.built_only for e in picture.edges):
+        items.append(f'<li><span class="line plain" style="border-top-color:{MASK_EDGE_COLOR}"></span>a mask in '
+                     'the built graph only (lost when the model runs)</li>')
     items.append(f'<li><span class="line plain" style="border-top-color:{PLAIN_EDGE_COLOR}"></span>no mask</li>')
     return '<ul class="legend">' + "".join(items) + "</ul>"
 

@@ -26,7 +26,7 @@ def format_mermaid(picture: Picture, direction: str = "LR") -> str:
     for node in picture.nodes:
         lines.append(f"    {node.key}{_shape(node)}")
     for e in picture.edges:
-        arrow = "==>" if e.carries_mask else "-.->"
+        arrow = "==>" if e.carries_mask else "-.->"  # built-only masks: dotted, in the mask colour
         label = f'|"{escape_label(e.label)}"|' if e.label else ""
         lines.append(f"    {e.source} {arrow}{label} {e.target}")
     for style in picture.styles_used:
@@ -41,8 +41,10 @@ def format_mermaid(picture: Picture, direction: str = "LR") -> str:
         if flagged:
             lines.append(f"    classDef finding_{severity} stroke:{color},stroke-width:3px")
             lines.append(f"    class {','.join(flagged)} finding_{severity}")
-    for carries, color, width in ((True, MASK_EDGE_COLOR, "3px"), (False, PLAIN_EDGE_COLOR, "1px")):
-        indices = [str(i) for i, e in enumerate(picture.edges) if e.carries_mask is carries]
+    groups = ((lambda e: e.carries_mask, MASK_EDGE_COLOR, "3px"), (lambda e: e.built_only, MASK_EDGE_COLOR, "1.5px"),
+              (lambda e: not e.carries_mask and not e.built_only, PLAIN_EDGE_COLOR, "1px"))
+    for belongs, color, width in groups:
+        indices = [str(i) for i, e in enumerate(picture.edges) if belongs(e)]
         if indices:
             lines.append(f"    linkStyle {','.join(indices)} stroke:{color},stroke-width:{width}")
     return "\n".join(lines) + "\n"
@@ -52,7 +54,8 @@ def format_mermaid_markdown(picture: Picture, direction: str = "LR") -> str:
     """A Markdown snippet (for a pull-request comment): the chart and the findings under it."""
     parts = [f"**{_md(picture.name)}** mask flow ({picture.summary})", "", "```mermaid",
              format_mermaid(picture, direction).rstrip("\n"), "```", "",
-             "Thick edges carry a mask; dotted edges do not."]
+             "Thick edges carry a mask when the model runs; thin dotted edges in the mask colour have one in the "
+             "built graph only (lost when the model runs); grey dotted edges carry none."]
     if picture.diagnostics:
         parts.append("")
         for d in picture.diagnostics:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from graphmask.analysis.flow import MaskFlow, NodeFlow
+from graphmask.analysis.flow import MaskFlow, NodeFlow, state_of
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.report.graph_layout import layered_layout
 from graphmask.report.text import severity_counts
@@ -90,9 +90,27 @@ class PictureNode:
 class PictureEdge:
     source: str  # PictureNode.key
     target: str
-    carries_mask: bool
+    carries_mask: bool  # the tensor has a mask when the model runs (what layers and the loss read)
     label: str  # call keyword or output index when it matters, else ""
     via: tuple[tuple[int, int], ...] = ()  # (column, row) slots a long edge passes, for self-drawn layouts
+    built_mask: bool | None = None  # the tensor has a mask in the built graph (None: same as carries_mask)
+
+    @property
+    def built_only(self) -> bool:
+        """Masked in the built graph, not when the model runs (e.g. after MultiHeadAttention clears it)."""
+        return bool(self.built_mask) and not self.carries_mask
+
+    @property
+    def run_only(self) -> bool:
+        """Masked when the model runs, not in the built graph (e.g. out of a nested model)."""
+        return self.carries_mask and self.built_mask is False
+
+    def describe(self) -> str:
+        if self.built_only:
+            return "a mask in the built graph, none when the model runs"
+        if self.run_only:
+            return "a mask when the model runs, none in the built graph"
+        return "carries a mask" if self.carries_mask else "no mask"
 
 
 @dataclass(frozen=True)
@@ -130,7 +148,8 @@ def build_picture(flow: MaskFlow, diagnostics: list[Diagnostic]) -> Picture:
             label = b.slot if isinstance(b.slot, str) else ""
             if b.index is not None:
                 label = f"{label}[{b.index}]" if label else f"[{b.index}]"
-            edges.append(PictureEdge(keys[b.node], keys[node_id], flow.output_state(b).mask is not None, label))
+            edges.append(PictureEdge(keys[b.node], keys[node_id], flow.output_state(b).mask is not None, label,
+                                     built_mask=_built_mask(flow, b)))
 
     outputs = []
     for i, (name, b) in enumerate(g.outputs):
@@ -139,7 +158,7 @@ def build_picture(flow: MaskFlow, diagnostics: list[Diagnostic]) -> Picture:
         key = f"o{i}"
         outputs.append((key, name))
         edges.append(PictureEdge(keys[b.node], key, flow.output_state(b).mask is not None,
-                                 f"[{b.index}]" if b.index is not None else ""))
+                                 f"[{b.index}]" if b.index is not None else "", built_mask=_built_mask(flow, b)))
 
     topological = [keys[node_id] for node_id in g.topological_order() if node_id in keys]
     layout = layered_layout(topological + [k for k, _ in outputs], [(e.source, e.target) for e in edges])
@@ -154,6 +173,12 @@ def build_picture(flow: MaskFlow, diagnostics: list[Diagnostic]) -> Picture:
     nodes += [PictureNode(key, name, "output", "output", (), "output", (), ranks[key], orders[key])
               for key, name in outputs]
     return Picture(g.spec.name, g.file, tuple(nodes), tuple(edges), tuple(diagnostics))
+
+
+def _built_mask(flow: MaskFlow, binding) -> bool | None:
+    if flow.symbolic is None or binding.node not in flow.symbolic:
+        return None
+    return state_of(flow.symbolic, binding).mask is not None
 
 
 def _kind(kind: str) -> str:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from graphmask.spec.limits import Limits
     from graphmask.spec.loader import LoadResult, load_file, load_text
-    from graphmask.spec.models import CustomLayerSpec, InputSpec, LayerSpec, MaskDeclaration, Spec, parse_ref
+    from graphmask.spec.models import (CustomLayerSpec, EarlyStoppingSpec, InputSpec, LayerSpec, MaskDeclaration,
+                                       ObjectSpec, Spec, TrainingSpec, parse_ref)
     from graphmask.spec.yaml_loader import Position, SourceMap
     from graphmask.suggest import did_you_mean
 
@@ -19,7 +20,8 @@ _LAZY = {
     "LoadResult": "graphmask.spec.loader", "load_file": "graphmask.spec.loader", "load_text": "graphmask.spec.loader",
     "CustomLayerSpec": "graphmask.spec.models", "InputSpec": "graphmask.spec.models",
     "LayerSpec": "graphmask.spec.models", "MaskDeclaration": "graphmask.spec.models", "Spec": "graphmask.spec.models",
-    "parse_ref": "graphmask.spec.models",
+    "parse_ref": "graphmask.spec.models", "EarlyStoppingSpec": "graphmask.spec.models",
+    "ObjectSpec": "graphmask.spec.models", "TrainingSpec": "graphmask.spec.models",
     "Position": "graphmask.spec.yaml_loader", "SourceMap": "graphmask.spec.yaml_loader",
     "did_you_mean": "graphmask.suggest",
 }
@@ -50,6 +52,6 @@ def json_schema() -> dict:
 
 
 __all__ = [
-    "CustomLayerSpec", "InputSpec", "LayerSpec", "Limits", "LoadResult", "MaskDeclaration",
-    "Position", "SourceMap", "Spec", "did_you_mean", "json_schema", "load_file", "load_text", "parse_ref",
+    "CustomLayerSpec", "EarlyStoppingSpec", "InputSpec", "LayerSpec", "Limits", "LoadResult", "MaskDeclaration",
+    "ObjectSpec", "Position", "SourceMap", "Spec", "TrainingSpec", "did_you_mean", "json_schema", "load_file", "load_text", "parse_ref",
 ]

@@ -19,9 +19,12 @@ from graphmask.spec.models import (
     CustomLayerSpec,
     InputSpec,
     LayerSpec,
+    EarlyStoppingSpec,
     MaskDeclaration,
+    ObjectSpec,
     SubModelSpec,
     Spec,
+    TrainingSpec,
     known_fields,
 )
 from graphmask.spec.yaml_loader import (
@@ -91,6 +94,10 @@ def load_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> L
 
 def load_file(path: str | os.PathLike, limits: Limits = Limits()) -> LoadResult:
     file = os.fspath(path)
+    if file.endswith((".keras", ".json")):  # a saved Keras model, converted in memory (graphmask.convert)
+        from graphmask.convert.load import load_model_file
+
+        return load_model_file(file, limits)
     try:
         text = read_text(file, limits)
     except YamlLoadError as exc:
@@ -153,12 +160,17 @@ def _graph_size_problem(data: dict, source: SourceMap, limits: Limits) -> Diagno
 def _partial_spec(data: dict, exc: ValidationError) -> Spec | None:
     """Keep checking the rest of the graph when only some layers are invalid."""
     bad_layers = set()
+    bad_training = False
     for error in exc.errors():
         loc = error["loc"]
         if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
             bad_layers.add(loc[1])
+        elif loc[:1] == ("training",):
+            bad_training = True
         else:
             return None
+    if bad_training:  # reported; the graph is still worth checking
+        data = {key: value for key, value in data.items() if key != "training"}
     layers = data.get("layers")
     kept = [i for i in range(len(layers)) if i not in bad_layers]
     good = [layers[i] for i in kept]
@@ -191,7 +203,7 @@ def _split_loc(data: Any, loc: tuple) -> tuple[tuple, tuple, tuple]:
         elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             node = node[step]
             path.append(step)
-        elif isinstance(step, str) and step != "[key]" and ("[" in step or step in _UNION_TAGS):
+        elif isinstance(step, str) and step != "[key]" and ("[" in step or step in _UNION_TAGS or step in _MODEL_TAGS):
             unions.append((tuple(path), step))
         else:
             return tuple(path), tuple(loc[i:]), tuple(unions)
@@ -199,6 +211,8 @@ def _split_loc(data: Any, loc: tuple) -> tuple[tuple, tuple, tuple]:
 
 
 _UNION_TAGS = {"str", "constrained-str", "int", "float", "bool", "none"}
+# Branch tags of the discriminated unions of ``training:`` (``loss: name | {type, args} | per-output mapping``).
+_MODEL_TAGS = {"<name>": "str", "<object>": "dict", "<per-output>": "dict"}  # never a field name or id
 
 
 def _kind_of_branch(tag: str) -> str:
@@ -206,6 +220,8 @@ def _kind_of_branch(tag: str) -> str:
         return "list"
     if tag.startswith("dict"):
         return "dict"
+    if tag in _MODEL_TAGS:
+        return _MODEL_TAGS[tag]
     return "str" if "str" in tag else tag
 
 
@@ -217,6 +233,8 @@ _KIND_WORDS = {"str": "a string", "list": "a list", "dict": "a mapping"}
 
 
 def _model_at(path: tuple) -> type[BaseModel] | None:
+    if path[:1] == ("training",):
+        return _training_model_at(path[1:])
     shapes: dict[tuple, type[BaseModel]] = {
         (): Spec,
         ("layers", int): LayerSpec,
@@ -229,6 +247,17 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
     }
     shape = tuple(step if isinstance(step, str) and i in (0, 2) else type(step) for i, step in enumerate(path))
     return shapes.get(shape)
+
+
+def _training_model_at(path: tuple) -> type[BaseModel] | None:
+    """The model at a path under ``training:`` (names, lists and per-output mappings of {type, args})."""
+    if not path:
+        return TrainingSpec
+    if path == ("early_stopping",):
+        return EarlyStoppingSpec
+    if path[0] in ("optimizer", "loss", "metrics"):
+        return ObjectSpec
+    return None
 
 
 def _pydantic_diagnostics(exc: ValidationError, data: Any, source: SourceMap) -> list[Diagnostic]:

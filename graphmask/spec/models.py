@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -23,6 +25,8 @@ from pydantic import (
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+\])?$"
 CODE_PATTERN = r"^GM[0-9]{3}$"
+# `package.module:Name`: how a spec names Python code (imported only by compile/run, when allowed)
+IMPORT_PATH_PATTERN = r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$"
 _REF_RE = re.compile(r"^(?P<node>[A-Za-z_][A-Za-z0-9_]*)(\[(?P<index>[0-9]+)\])?$")
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
@@ -161,6 +165,61 @@ class LayerSpec(_Strict):
         return self
 
 
+class ObjectSpec(_Strict):
+    """A Keras optimizer, loss or metric with constructor arguments."""
+
+    type: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="a class or name from keras.optimizers / keras.losses / keras.metrics")
+    args: dict[Id, Any] = Field(default_factory=dict, description="constructor keyword arguments")
+
+
+def _named_branch(value: Any) -> str:
+    return "<object>" if isinstance(value, (dict, BaseModel)) else "<name>"
+
+
+def _loss_branch(value: Any) -> str:
+    """A mapping with `type` is one loss; any other mapping is output name -> loss."""
+    if isinstance(value, dict):
+        return "<object>" if "type" in value else "<per-output>"
+    return "<object>" if isinstance(value, BaseModel) else "<name>"
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# `adam` or `{type: Adam, args: {...}}`; discriminated so a mistake reports one branch's error, not both
+Named = Annotated[Union[Annotated[Name, Tag("<name>")], Annotated[ObjectSpec, Tag("<object>")]],
+                  Discriminator(_named_branch)]
+LossField = Annotated[Union[Annotated[Name, Tag("<name>")], Annotated[ObjectSpec, Tag("<object>")],
+                            Annotated[dict[Id, Named], Tag("<per-output>")]], Discriminator(_loss_branch)]
+
+
+class EarlyStoppingSpec(_Strict):
+    """`keras.callbacks.EarlyStopping`: stop when a monitored value stops improving."""
+
+    monitor: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        default="val_loss", description="a history key: `loss`, `val_loss`, `val_<metric>`...")
+    patience: Annotated[int, Field(ge=0)] = Field(default=0, description="epochs without improvement to wait")
+    min_delta: Annotated[float, Field(ge=0)] = Field(default=0.0, description="smallest change that counts")
+    mode: Literal["auto", "min", "max"] = Field(default="auto", description="whether lower or higher is better")
+    restore_best_weights: bool = Field(default=False, description="end with the best epoch's weights")
+
+
+class TrainingSpec(_Strict):
+    """How `graphmask fit` trains the model: the arguments of Keras's `compile` and `fit`."""
+
+    optimizer: Named = Field(default="adam", description="a name (`adam`) or {type, args}")
+    loss: LossField = Field(
+        description="a name, {type, args}, or a mapping of output name -> loss")
+    loss_weights: dict[Id, Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, description="per-output weight of its loss in the total")
+    metrics: Union[list[Named], dict[Id, list[Named]]] = Field(
+        default_factory=list, description="a list of metrics, or a mapping of output name -> list")
+    batch_size: Annotated[int, Field(ge=1, le=1 << 20)] = Field(default=32, description="samples per step")
+    epochs: Annotated[int, Field(ge=1, le=1 << 20)] = Field(default=1, description="passes over the data")
+    early_stopping: EarlyStoppingSpec | None = Field(default=None, description="stop early (optional)")
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = Field(
+        default=None, description="seeds Python, numpy and TensorFlow for a reproducible run")
+
+
 class SubModelSpec(_Strict):
     """A named sub-graph (a Keras Functional model used as a layer): its own inputs, layers and outputs.
 
@@ -193,6 +252,7 @@ class Spec(_Strict):
         description="model outputs: a list of refs, or a mapping of output name -> ref")
     custom_layers: dict[Id, CustomLayerSpec] = Field(
         default_factory=dict, description="layer classes outside keras.layers, with their mask behaviour")
+    training: TrainingSpec | None = Field(default=None, description="how `graphmask fit` trains the model")
     models: dict[Id, SubModelSpec] = Field(
         default_factory=dict, description="sub-models (nested Functional models), called by `model:` nodes")
 

@@ -59,17 +59,18 @@ def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
     """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
     import graphmask
     from graphmask.explainer import ExplainError
-    from graphmask.keras.importer import ImportFailure, import_config, read_model_config
+    from graphmask.convert import ConvertError
+    from graphmask.convert.load import convert_file
     from graphmask.spec.writer import to_yaml
 
     try:
-        result = import_config(read_model_config(path))
-    except ImportFailure as exc:  # what `graphmask import` reports as a usage error
-        return None, [], [f"ImportFailure: {exc}"], {}
+        result = convert_file(path)
+    except ConvertError as exc:  # what `graphmask import` reports as a usage error
+        return None, [], [f"ConvertError: {exc}"], {}
     if result.problems:
-        return None, [], result.problems, result.spec
+        return None, [], [str(p) for p in result.problems], result.spec
     try:
-        spec = graphmask.loads(to_yaml(result.spec), f"{path.stem}.yaml")
+        spec = graphmask.loads(to_yaml(result.spec, result.comments), f"{path.stem}.yaml")
         return graphmask.explain(spec), graphmask.check(spec), [], result.spec
     except (graphmask.SpecError, ExplainError) as exc:  # the importer wrote a spec that does not load
         return None, [], [f"{type(exc).__name__}: {exc}"], result.spec
@@ -130,21 +131,40 @@ def _category(call: dict[str, Any], what: str, before: set[str], kinds: dict[str
         return ISSUE12[7]
     if any(kinds.get(n) == "op" for n in before):
         return ISSUE12[2]
+    if call["kind"] == "model" or call["class"] in ("Functional", "Sequential"):
+        return ISSUE12[1]
     if len(call["inputs_masked"]) > 1 and what in ("role", "mask_in"):
         return ISSUE12[3]
     return "outside issue 12's categories"
 
 
 def _kinds(truth: dict[str, Any]) -> dict[str, str]:
-    """Top-level node id -> op | custom (a layer class keras.layers does not have) | layer."""
+    """Top-level node id -> op | custom (a layer class keras.layers does not have, or a sub-model holding one)
+    | model | layer."""
     import keras
 
-    kinds = {}
+    kinds, holds_custom = {}, set()
     for call in truth["calls"]:
+        # a sub-model; Keras records a nested Sequential as kind "layer"
+        model = call["kind"] == "model" or call["class"] in ("Functional", "Sequential")
+        custom = call["kind"] == "layer" and not model and not hasattr(keras.layers, call["class"])
         if "/" not in call["layer"]:
-            custom = call["kind"] == "layer" and not hasattr(keras.layers, call["class"])
-            kinds[_node_id(call["layer"], call["call"])] = "custom" if custom else call["kind"]
+            kinds[_node_id(call["layer"], call["call"])] = "custom" if custom else "model" if model else call["kind"]
+        elif custom:  # inside a sub-model (or a custom layer's own sublayers)
+            holds_custom.add(_node_id(call["layer"].split("/", 1)[0], 0))
+    for node in holds_custom:
+        if kinds.get(node) == "model":  # a sub-model with a custom layer in it counts as custom
+            kinds[node] = "custom"
     return kinds
+
+
+def _mask_in(flow: Any, node: Any) -> list[bool]:
+    """Which tensors the call got masked; a sub-model call (``model:``) gets them at its inputs' boundary
+    nodes (``<call>/<input>``, in call order): the node's own inputs are the sub-model's outputs."""
+    if node.node.kind != "model":
+        return node.mask_in
+    return [m for n in flow.nodes.values() if n.node.kind == "model_input" and n.node.id.startswith(node.id + "/")
+            and "/" not in n.node.id[len(node.id) + 1:] for m in n.mask_in]
 
 
 def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
@@ -167,11 +187,11 @@ def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
                 found.append(Disagreement(name, node.id, what, mine, theirs,
                                           _category(call, what, upstream.get(node.id, set()), kinds)))
 
-        keras_in = call["inputs_masked"]
-        if len(node.mask_in) == len(keras_in):
-            differ("mask_in", node.mask_in, keras_in)
+        keras_in, mask_in = call["inputs_masked"], _mask_in(flow, node)
+        if len(mask_in) == len(keras_in):
+            differ("mask_in", mask_in, keras_in)
         else:
-            differ("mask_in", any(node.mask_in), any(keras_in))
+            differ("mask_in", any(mask_in), any(keras_in))
         mask_out = node.mask_out if isinstance(node.mask_out, list) else [node.mask_out]
         differ("mask_out", mask_out, [m is not None for m in call["outputs_masked"]][: len(mask_out)])
         differ("role", [r for r in node.roles if r in ("consumer", "unsupported")], _roles(call))

@@ -415,3 +415,15 @@ AUXILIARY_CALL_ARGS: tuple[str, ...] = (
     "mask", "training", "initial_state", "constants", "return_attention_scores",
     "use_causal_mask", "attention_mask",
 )
+
+# --------------------------------------------------------------------------
+# Constructor arguments that name Python callables (Lambda's function): a spec
+# writes them as `package.module:name`, imported only via --allow-import;
+# code in strings is never evaluated.  (The first is required.)
+CALLABLE_ARGS: dict[str, list[str]] = {"Lambda": ["function", "mask", "output_shape"]}
+
+# What a wrapper's wrapped layer must be: the constructor arguments it needs.
+# Bidirectional re-creates its layer with go_backwards=True and reads
+# stateful/return_sequences/return_state off it (keras/src/layers/rnn/bidirectional.py).
+WRAPPED_NEEDS: dict[str, list[str]] = {"Bidirectional": ["go_backwards", "return_sequences", "return_state",
+                                                         "stateful"]}

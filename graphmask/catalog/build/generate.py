@@ -274,6 +274,10 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
         entry["shape"] = shape_rule(canon, category)
         if canon in curated.CUDNN:
             entry["cudnn"] = curated.CUDNN[canon]
+        if canon in curated.CALLABLE_ARGS:
+            entry["callable_args"] = curated.CALLABLE_ARGS[canon]
+        if canon in curated.WRAPPED_NEEDS:
+            entry["wrapped_needs"] = curated.WRAPPED_NEEDS[canon]
         if name in categories.ABSTRACT:
             entry["abstract"] = True
         layers[name] = entry

@@ -80,10 +80,11 @@ def _entry(name: str, fn, observations: list[dict[str, Any]]) -> dict[str, Any]:
     same_shape = all(o["same_shape"] for o in observations)
     rule = ("same" if tensors == 1 else "elementwise") if same_shape and tensors <= 2 else None
     # Every parameter may be given under `args:`: Keras ops take Python numbers where tensors go
-    # (`not_equal(ids, 0)`), so only the first tensor must come from the graph.
+    # (`not_equal(ids, 0)`, `1 - x`: `args: {x1: 1}`, `inputs: {x2: x}`), so only one tensor must
+    # come from the graph.
     args = {p.name: {"required": p.default is inspect.Parameter.empty and i >= tensors,
                      "default": _json(None if p.default is inspect.Parameter.empty else p.default)}
-            for i, p in enumerate(params) if i > 0}
+            for i, p in enumerate(params)}
     return {
         "category": "op",
         "module": first["module"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from graphmask import codes
-from graphmask.analysis.built_graph import mask_receivers, parameters
+from graphmask.analysis.built_graph import parameters
 from graphmask.analysis.flow import MaskFlow
 from graphmask.analysis.rules.common import at_node, names
 from graphmask.diagnostics import Diagnostic
@@ -16,10 +16,7 @@ CODE = codes.GM208
 
 def check(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
     for node in flow.layers():
-        if not node.resolved.consumes or "consumer" in node.roles or not node.received:
-            continue
-        receivers, explicit = mask_receivers(node.node, node.info)
-        if explicit or any(node.inputs[i].mask is not None for i in receivers):
+        if not node.resolved.consumes or node.gets_mask or not node.received:
             continue
         arguments = list(dict.fromkeys(parameters(node.node, node.info)))
         generators = sorted(set().union(*(m.generators for m in node.received)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from graphmask import codes
-from graphmask.analysis.flow import MaskFlow, NodeFlow
+from graphmask.analysis.flow import MaskFlow, NodeFlow, state_of
 from graphmask.analysis.rules.common import at_node, names
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph
@@ -36,7 +36,7 @@ def check(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
             effect = "only the masked side's mask is considered"
         cleared = _cleared_at_runtime(flow, node, clearers)
         if cleared:
-            effect += f" ({cleared})"
+            effect += f" ({cleared}){_who_still_gets_it(g, flow, node)}"
         yield at_node(g, CODE, f"`{node.id}` merges masked {names(masked)} with unmasked {names(unmasked)}: "
                       f"{effect}", node.id)
 
@@ -68,6 +68,35 @@ def _cleared_at_runtime(flow: MaskFlow, node: NodeFlow, clearers: dict[str, list
             reasons.append(f"`{producer}` loses its mask when the model runs: "
                            f"{names(clearers[producer])} clears the masks of its inputs")
     return "; ".join(reasons)
+
+
+def _who_still_gets_it(g: SpecGraph, flow: MaskFlow, node: NodeFlow) -> str:
+    """After the merge, when the model runs: who still gets a mask (bound at build time) and who gets none.
+
+    Walks forward only through the region where the built graph has a mask and the running model
+    has none, so a check with many such merges stays linear in practice.
+    """
+    built = flow.symbolic or {}
+    region, still, frontier = {node.id}, [], [node.id]
+    while frontier:
+        for consumer in g.consumers(frontier.pop()):
+            current, was = flow.nodes.get(consumer), built.get(consumer)
+            if consumer in region or current is None or was is None:
+                continue
+            region.add(consumer)
+            if current.gets_mask and was.gets_mask:
+                still.append(consumer)
+            if any(t.mask is None for t in current.outputs) and any(t.mask is not None for t in was.outputs):
+                frontier.append(consumer)
+    lost = [name for name, b in g.outputs if b.node in region and flow.output_state(b).mask is None
+            and b.node in built and state_of(built, b).mask is not None]
+    parts = []
+    if still:
+        parts.append(f"{names(still)} still get{'s' if len(still) == 1 else ''} the mask Keras bound into "
+                     f"{'its' if len(still) == 1 else 'their'} call when the model was built")
+    if lost:
+        parts.append(f"the loss on output{'s' if len(lost) > 1 else ''} {names(lost)} gets none")
+    return "; when the model runs, " + ", but ".join(parts) if parts else ""
 
 
 def _concat_on_last_axis(node: NodeFlow) -> bool:

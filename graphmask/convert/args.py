@@ -1,19 +1,21 @@
 """Layer config -> spec ``args``: keep what differs from the Keras default, in spec form.
 
-Defaults are Keras's own: a layer built from only its required arguments is
-serialized and each config value equal to that default is dropped. Keras
-objects are written short when that is exact (``kernel_initializer:
+Defaults are Keras's own, recorded without TensorFlow in the catalog
+(``graphmask.catalog.saved_config``): the config of a layer built from only
+its required arguments; each config value equal to that default is dropped.
+Keras objects are written short when that is exact (``kernel_initializer:
 he_normal``, ``dtype: float64``), else kept as Keras's serialized dict,
-which Keras constructors accept as-is.
+which Keras constructors accept as-is. Nothing here imports Keras.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from graphmask.catalog import LayerInfo, load_catalog
+from graphmask.catalog import load_catalog
+from graphmask.catalog.saved_config import default_config, short_name
 
 # Keys that never become spec args: the name is the spec id.
 _ALWAYS_DROPPED = ("name",)
@@ -43,8 +45,7 @@ def snake_case(name: str) -> str:
 class ArgConverter:
     """Turns Keras layer configs into spec args; collects what it cannot express."""
 
-    def __init__(self, keras: Any, problems: list[str]):
-        self.keras = keras
+    def __init__(self, problems: list[str]):
         self.catalog = load_catalog()
         self.problems = problems
 
@@ -57,7 +58,7 @@ class ArgConverter:
         info = self.catalog.get(class_name)
         if info is None:
             return self.custom_args(config)
-        default = self._default_config(info, config)
+        default = default_config(info.alias_of or info.name) or default_config(class_name)
         accepted = self.catalog.valid_kwargs(class_name)
         wrapped = {info.mask.wraps, "backward_layer"} if info.mask.wraps else set()
         result: dict[str, Any] = {}
@@ -100,51 +101,10 @@ class ArgConverter:
             return value["config"]["name"]
         module = str(value.get("module", "")).rsplit(".", 1)[-1]
         if module in _SHORT_FORM_MODULES:
-            short = self._short_name(getattr(self.keras, module).get, value)
+            short = short_name(module, plain(value))
             if short is not None:
                 return short
         return plain(value)
-
-    def _short_name(self, get: Callable[[Any], Any], value: Mapping[str, Any]) -> str | None:
-        candidate = snake_case(str(value["class_name"]))
-        try:
-            same = plain(self.keras.saving.serialize_keras_object(get(candidate))) == plain(value)
-        except (ValueError, TypeError, KeyError):
-            return None
-        return candidate if same else None
-
-    def _default_config(self, info: LayerInfo, config: Mapping[str, Any]) -> dict[str, Any]:
-        """Config of the same class built from only its required arguments."""
-        cls = getattr(self.keras.layers, info.name, None)
-        if cls is None:
-            return {}
-        required = {}
-        for name, arg in info.args.items():
-            if not arg.required or name not in config:
-                continue
-            value = config[name]
-            if _is_serialized(value):
-                if not _keras_only(value):
-                    return {}  # deserializing would import (or run) the model's own code: keep every key
-                value = self.keras.layers.deserialize(value)
-            required[name] = value
-        try:
-            return dict(cls(**required).get_config())
-        except Exception:  # noqa: BLE001 - without a default every key is kept, which is still correct
-            return {}
-
-
-def _keras_only(value: Any) -> bool:
-    """Only Keras's own classes inside (no functions, lambdas or user modules)."""
-    if isinstance(value, Mapping):
-        if "module" in value and not str(value.get("module") or "").startswith("keras"):
-            return False
-        if value.get("class_name") in ("__lambda__", "function"):
-            return False
-        return all(_keras_only(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_keras_only(v) for v in value)
-    return True
 
 
 def _is_serialized(value: Any) -> bool:

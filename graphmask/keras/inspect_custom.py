@@ -1,0 +1,77 @@
+"""``graphmask import --allow-import PKG``: read a custom layer class for its ``custom_layers:`` declaration.
+
+Imports the class (only from allowed packages, ``graphmask.keras.imports``)
+and reads what Keras itself looks at: ``supports_masking`` on an instance
+built from the saved config, whether the class overrides ``compute_mask``
+(Keras 3 then accepts masks), and whether ``call`` takes ``mask``. What
+``compute_mask`` returns is found by calling it on a small batch: a mask
+with no mask given (``generated``), the given mask back (``same``), nothing
+(``none``), or another mask (``custom``). A class that cannot be imported
+or built keeps the unverified declaration.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Iterable, Mapping
+
+from graphmask.convert.custom import CustomLayers
+from graphmask.keras.imports import ImportRefused, import_object
+
+
+class InspectedCustomLayers(CustomLayers):
+    def __init__(self, allow: Iterable[str] = (), classes: Mapping[str, type] | None = None):
+        self.allow = tuple(allow)
+        self.classes = dict(classes or {})  # already imported (a live model's): read without importing
+        self.configs: dict[str, Mapping[str, Any]] = {}
+
+    def declare(self, class_name: str, layer: Mapping[str, Any], result: Any, where: tuple) -> None:
+        self.configs.setdefault(class_name, layer.get("config", {}))
+        super().declare(class_name, layer, result, where)
+
+    def mask_of(self, class_name: str, path: str) -> tuple[dict[str, Any], str]:
+        try:
+            cls = self.classes.get(class_name) or import_object(path, self.allow)
+        except ImportRefused as exc:
+            mask, how = super().mask_of(class_name, path)
+            return mask, f"{how} ({exc})"
+        from graphmask.keras.quiet import load_tensorflow
+
+        load_tensorflow()
+        import keras
+
+        overrides = getattr(cls, "compute_mask", None) is not getattr(keras.layers.Layer, "compute_mask")
+        consumes = "mask" in inspect.signature(cls.call).parameters
+        try:
+            instance = cls.from_config(dict(self.configs.get(class_name, {})))
+            supports = bool(instance.supports_masking) or overrides
+        except Exception as exc:  # noqa: BLE001 - the class's own code failed: say so, keep what is known
+            return ({"supports_masking": overrides, "consumes": consumes},
+                    f"read from {path} (not built from the config: {type(exc).__name__}); review `output`")
+        mask: dict[str, Any] = {"supports_masking": supports, "consumes": consumes}
+        output = _output_kind(instance) if overrides else None
+        if output is not None:
+            mask["output"] = output
+        return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
+
+
+def _output_kind(layer: Any) -> str | None:
+    """What ``compute_mask`` returns on int ids (0 = padding) with and without a mask, as a declaration kind."""
+    import numpy as np
+    from keras import ops
+
+    ids = np.array([[3, 1, 0, 0]], dtype="int32")
+    given = np.array([[True, False, True, False]])
+    try:
+        without = layer.compute_mask(ops.convert_to_tensor(ids), None)
+        with_mask = layer.compute_mask(ops.convert_to_tensor(ids), ops.convert_to_tensor(given))
+    except Exception:  # noqa: BLE001 - needs another input shape: leave `output` to its default
+        return None
+    if without is not None:
+        return "generated"
+    if with_mask is None:
+        return "none"
+    if isinstance(with_mask, (list, tuple)):
+        return "custom"
+    same = np.shape(with_mask) == given.shape and bool(np.all(np.asarray(with_mask) == given))
+    return "same" if same else "custom"
