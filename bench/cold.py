@@ -164,7 +164,7 @@ def _section(runs: dict[str, Samples], imports: list[tuple[int, dict[str, int], 
     section.targets.append(target("TensorFlow/Keras imported by `graphmask check`",
                                   ", ".join(forbidden) or "none", "none", not forbidden, True))
     section.targets.append(target("modules only other commands use, imported by `graphmask check`",
-                                  ", ".join(elsewhere) or "none", "none", not elsewhere, True))
+                                  ", ".join(elsewhere) or "none", "none", not elsewhere, evaluate))
     section.notes.append(
         "The floor these dependencies impose (each an interpreter importing only it, minus the bare interpreter): "
         + ", ".join(f"{name} {1000 * seconds:.0f} ms" for name, seconds in floor.items())
