@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -176,6 +176,21 @@ def check_data_set(g: SpecGraph, flow: MaskFlow, path: str | os.PathLike, what: 
     return DataSet(tuple(shards), tuple(samples), labels, dtypes, shapes)
 
 
+# The last shard read, checked and cast: a data set of one shard is read once, not once per epoch
+# (re-reading it made every epoch of `fit` slower than a plain `model.fit` on the same arrays).
+_LAST_SHARD: dict[str, Any] = {}
+
+
+def _shard(g: SpecGraph, data: DataSet, index: int) -> dict[str, np.ndarray]:
+    path = data.shards[index]
+    key = (str(path), os.stat(path).st_mtime_ns)
+    if not (_LAST_SHARD.get("g") is g and _LAST_SHARD.get("data") is data and _LAST_SHARD.get("key") == key):
+        arrays = check_arrays(g, data.labels, read_npz(path, "data"), "data")
+        _LAST_SHARD.clear()
+        _LAST_SHARD.update(g=g, data=data, key=key, arrays=arrays)
+    return _LAST_SHARD["arrays"]
+
+
 def batches(g: SpecGraph, data: DataSet, batch_size: int, rng: np.random.Generator | None
             ) -> Iterator[dict[str, np.ndarray]]:
     """One epoch of batches: shards (and samples in each) in ``rng``'s order, or as stored when None.
@@ -186,7 +201,7 @@ def batches(g: SpecGraph, data: DataSet, batch_size: int, rng: np.random.Generat
     """
     order = rng.permutation(len(data.shards)) if rng is not None else range(len(data.shards))
     for index in order:
-        arrays = check_arrays(g, data.labels, read_npz(data.shards[index], "data"), "data")
+        arrays = _shard(g, data, int(index))
         if rng is not None:
             perm = rng.permutation(data.samples[index])
             arrays = {n: a[perm] for n, a in arrays.items()}
