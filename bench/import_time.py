@@ -25,25 +25,46 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "tests" / "data" / "lint" / "good.yaml"
 FORBIDDEN = ("tensorflow", "keras", "graphmask.keras", "jax", "torch")
+# Modules only other commands (explain, graph, the reports other than text/json, fixes, lsp, import,
+# the catalog builder) need, and networkx: a plain `check` must load none of them (tests/test_cold_start.py).
+NOT_FOR_CHECK = ("networkx", "graphmask.explainer", "graphmask.report.explain", "graphmask.report.graph_",
+                 "graphmask.report.sarif", "graphmask.report.junit", "graphmask.report.github",
+                 "graphmask.report.rules", "graphmask.fixes", "graphmask.lsp", "graphmask.catalog.build",
+                 "graphmask.spec.writer", "pygls", "lsprotocol", "graphmask.keras")
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")
+
+
+def _lines(spec: Path, cwd: str) -> list[tuple[int, int, int, str]]:
+    """(self µs, cumulative µs, depth, module) per import of ``graphmask check SPEC``, in the order printed."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "graphmask", "check", str(spec), "--no-config", "--no-cache"],
+                            env=env, cwd=cwd, capture_output=True, text=True)
+    found = []
+    for line in result.stderr.splitlines():
+        match = LINE.match(line)
+        if match:
+            own, cumulative, indent, name = match.groups()
+            found.append((int(own), int(cumulative), (len(indent) - 1) // 2, name))
+    return found
 
 
 def importtime(spec: Path, cwd: str) -> tuple[int, dict[str, int], list[str]]:
     """(total µs, self µs summed per root package, every module imported)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "graphmask", "check", str(spec), "--no-config", "--no-cache"],
-                            env=env, cwd=cwd, capture_output=True, text=True)
     total, per_package, modules = 0, defaultdict(int), []
-    for line in result.stderr.splitlines():
-        match = LINE.match(line)
-        if not match:
-            continue
-        own, cumulative, indent, name = match.groups()
+    for own, cumulative, depth, name in _lines(spec, cwd):
         modules.append(name)
-        per_package[name.split(".")[0]] += int(own)  # self time: each microsecond counted once
-        if len(indent) == 1:  # a top-level import (nested ones are inside its cumulative time)
-            total += int(cumulative)
+        per_package[name.split(".")[0]] += own  # self time: each microsecond counted once
+        if depth == 0:  # a top-level import (nested ones are inside its cumulative time)
+            total += cumulative
     return total, dict(per_package), modules
+
+
+def tree(spec: Path, cwd: str, top: int = 12) -> list[tuple[str, int, int, int]]:
+    """The heaviest subtrees of the import tree, (module, depth, cumulative µs, self µs), heaviest first:
+    each library's root package wherever it is first imported, and graphmask's own modules."""
+    rows = [(name, depth, cumulative, own) for own, cumulative, depth, name in _lines(spec, cwd)
+            if "." not in name or name.startswith("graphmask.")]
+    return sorted(rows, key=lambda r: -r[2])[:top]
 
 
 def wall(command: list[str], cwd: str, repeat: int) -> float:

@@ -5,7 +5,9 @@ client, opens a generated 100-node spec and receives ``EDITS`` edits (one
 argument value changed each time, waiting for the diagnostics of each).
 The time is measured in the server (``graphmask.recheckTimings``: the check
 of the new text, diagnostics ranges included), so it excludes the debounce
-delay and the JSON-RPC round trip.
+delay and the JSON-RPC round trip; the server's CPU time for the same checks
+is reported beside it (on a shared machine the wall time also holds the time
+the server waited for a CPU).
 
 Cache: ``graphmask check DIR`` of 1,000 small specs (bench/many_files.py's
 mix) as fresh processes, first with an empty cache directory, then again
@@ -38,7 +40,7 @@ def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **extra}
 
 
-async def _recheck_timings(folder: Path, n_nodes: int, edits: int) -> list[float]:
+async def _recheck_timings(folder: Path, n_nodes: int, edits: int) -> tuple[list[float], list[float]]:
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
     from pygls.uris import from_fs_path
@@ -78,7 +80,8 @@ async def _recheck_timings(folder: Path, n_nodes: int, edits: int) -> list[float
         client.exit(None)
     finally:
         await client.stop()
-    return list(timings)[1:]  # the first is the open (cold catalog and imports)
+    wall, cpu = (timings["wall"], timings["cpu"]) if isinstance(timings, dict) else (timings.wall, timings.cpu)
+    return list(wall)[1:], list(cpu)[1:]  # the first is the open (cold catalog and imports)
 
 
 def _check_dir(directory: Path, cache: Path) -> tuple[float, str]:
@@ -93,8 +96,8 @@ def measure(quick: bool) -> Section:
     n_nodes, edits = (20, 5) if quick else (100, 40)
     count, repeat = (40, 1) if quick else (1000, 3)
     with tempfile.TemporaryDirectory() as folder:
-        timings = asyncio.run(_recheck_timings(Path(folder), n_nodes, edits))
-    recheck = statistics.median(timings)
+        timings, cpu = asyncio.run(_recheck_timings(Path(folder), n_nodes, edits))
+    recheck, recheck_cpu = statistics.median(timings), statistics.median(cpu)
     firsts, seconds = [], []
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder) / "specs"
@@ -116,11 +119,13 @@ def measure(quick: bool) -> Section:
         [
             [f"server re-check after an edit, {n_nodes}-node spec (median of {len(timings)}, in the server)",
              f"{1000 * recheck:.2f} ms", f"<= {1000 * RECHECK_GOAL_S:.0f} ms"],
+            ["the same re-checks, the server's CPU time (median)", f"{1000 * recheck_cpu:.2f} ms", ""],
             [f"`check` of {count:,} specs, empty cache (median of {repeat})", f"{first_s.median:.2f} s", ""],
             [f"`check` of the same {count:,} unchanged specs, cached", f"{second_s.median:.2f} s", ""],
             ["first / second", f"{speedup:.1f}x", f">= {CACHE_GOAL:.0f}x"],
         ],
-        {"recheck_s": timings, "recheck_median_s": recheck, "nodes": n_nodes, "files": count,
+        {"recheck_s": timings, "recheck_median_s": recheck, "recheck_cpu_s": cpu, "recheck_cpu_median_s": recheck_cpu,
+         "nodes": n_nodes, "files": count,
          "first": first_s.to_dict(), "second": second_s.to_dict(), "first_over_second": speedup},
     )
     section.targets = [

@@ -6,18 +6,41 @@ The lint path (``load``, ``check``, ``explain``) never imports TensorFlow;
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import TYPE_CHECKING, Any, Iterable
 
-from graphmask.diagnostics import RULES, Diagnostic, Rule, Severity
-from graphmask.errors import ExplainError, GraphmaskError, SpecError
-from graphmask.spec import Spec
-from graphmask.spec.loader import load, loads
-
 if TYPE_CHECKING:
     from graphmask.analysis.masks import MaskFlow
+    from graphmask.diagnostics import RULES, Diagnostic, Rule, Severity
+    from graphmask.errors import ExplainError, GraphmaskError, SpecError
+    from graphmask.spec import Spec
+    from graphmask.spec.loader import load, loads
 
 __version__ = "0.1.0"
+
+# Public names -> the module that defines them, imported on first use: every
+# `graphmask ...` command imports this package, and most need few of them
+# (a cached `check` needs neither pydantic nor the checker).
+_LAZY = {
+    "RULES": "graphmask.diagnostics", "Diagnostic": "graphmask.diagnostics", "Rule": "graphmask.diagnostics",
+    "Severity": "graphmask.diagnostics", "ExplainError": "graphmask.errors", "GraphmaskError": "graphmask.errors",
+    "SpecError": "graphmask.errors", "Spec": "graphmask.spec.models", "load": "graphmask.spec.loader",
+    "loads": "graphmask.spec.loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graphmask' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def check(model: Any, *, select: str | list[str] | None = None,
@@ -31,6 +54,7 @@ def check(model: Any, *, select: str | list[str] | None = None,
     from graphmask.live import check_any
     from graphmask.report.notebook import Diagnostics
     from graphmask.selection import Selection
+    from graphmask.spec.models import Spec
 
     selection = Selection.from_options(select, ignore, strict)
     result = check_any(model, "check")

@@ -18,14 +18,13 @@ from __future__ import annotations
 import math
 import os
 import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from graphmask import codes
-from graphmask.checker import CheckResult, check_path
 from graphmask.diagnostics import Diagnostic
-from graphmask.spec import Limits
+from graphmask.result import CheckResult
+from graphmask.spec.limits import Limits
 
 PARALLEL_THRESHOLD = 64  # files; never a pool below this, whatever the CPU count
 POOL_START_S = 0.025  # measured: start + tear down a 2-process fork pool (bench/many_files.py)
@@ -63,6 +62,14 @@ def pool_pays(n_files: int, workers: int) -> bool:
     if n_files < PARALLEL_THRESHOLD:
         return False
     return n_files * FILE_S * (1 - 1 / workers) >= 2 * POOL_START_S
+
+
+def check_path(path: str, limits: Limits, *, shared_custom_layers: Mapping[str, Any]) -> CheckResult:
+    """``graphmask.checker.check_path``, imported on the first file actually checked:
+    a run whose files all hit the result cache never loads the checker."""
+    from graphmask import checker
+
+    return checker.check_path(path, limits, shared_custom_layers=shared_custom_layers)
 
 
 def check_one(path: str, options: CheckOptions = CheckOptions()) -> CheckResult:
@@ -133,6 +140,8 @@ def _mp_context():
 
 
 def _internal_error(path: str) -> Diagnostic:
+    import traceback  # here: only a crash needs it
+
     detail = traceback.format_exc(limit=-3).strip().splitlines()
     where = detail[-1] if detail else "unknown error"
     return Diagnostic(codes.GM000, f"internal error while checking this file: {where}", file=path,

@@ -25,12 +25,11 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from graphmask import codes
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 from graphmask.diagnostics import Diagnostic
 
 CACHE_DIR_NAME = ".graphmask_cache"
@@ -82,14 +81,14 @@ class ResultCache:
     def key(self, content: bytes) -> str:
         return hashlib.sha256(self.environment.encode() + b"\0" + content).hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return Path(os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json"))
+    def _entry(self, key: str) -> str:
+        return os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json")
 
     def get(self, key: str, file: str) -> list[Diagnostic] | None:
         """The diagnostics stored under ``key`` (now about ``file``), or None."""
         try:
-            with open(self._entry(key), encoding="utf-8") as handle:
-                entry = json.load(handle)
+            with open(self._entry(key), "rb") as handle:
+                entry = json.loads(handle.read().decode("utf-8"))
             if entry["key"] != key:
                 return None
             return [Diagnostic(d["code"], d["message"], file=file, line=d["line"], column=d["column"],
@@ -102,7 +101,9 @@ class ResultCache:
         """Store; never raises for a problem with the cache directory."""
         entry = {"key": key, "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "file"}
                                              for d in diagnostics]}
-        target = self._entry(key)
+        import tempfile
+
+        target = Path(self._entry(key))
         tmp = None
         try:
             self._prepare(target.parent)
@@ -135,13 +136,24 @@ def read_key(cache: ResultCache, path: str, max_bytes: int) -> str | None:
     (those are checked every time: checking them says why they are refused)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with open(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-                return None
-            return cache.key(handle.read(max_bytes + 1))
     except OSError:
         return None
+    try:  # plain os calls: no file object per file, a cached run reads thousands
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return cache.key(b"".join(chunks))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def check_files_cached(paths: list[str], options, jobs: int | None, cache: ResultCache,

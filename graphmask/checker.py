@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from dataclasses import dataclass, field
 from typing import Callable, Mapping, TypeVar
 
 from graphmask import codes
@@ -18,8 +17,10 @@ from graphmask.analysis.rules import check_masks
 from graphmask.analysis.structure import check_structure
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph, build_graph
-from graphmask.spec import Limits, Spec, load_file, load_text
-from graphmask.spec.models import CustomLayerSpec
+from graphmask.result import CheckResult
+from graphmask.spec.limits import Limits
+from graphmask.spec.loader import load_file, load_text
+from graphmask.spec.models import CustomLayerSpec, Spec
 
 Pass = Callable[[SpecGraph], list[Diagnostic]]
 
@@ -50,14 +51,6 @@ def _gc_paused(fn: _F) -> _F:
             gc.enable()
 
     return paused  # type: ignore[return-value]
-
-
-@dataclass
-class CheckResult:
-    file: str
-    spec: Spec | None
-    graph: SpecGraph | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 @_gc_paused

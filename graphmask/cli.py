@@ -13,7 +13,6 @@ import errno
 import importlib
 import os
 import sys
-import traceback
 
 from graphmask import __version__
 from graphmask.atomic import OutputRefused
@@ -73,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _internal_error() -> int:
+    import traceback
+
     print(
         "GM000 internal error: graphmask failed unexpectedly. Please report this, "
         "with the command and the spec that caused it.\n" + traceback.format_exc(),

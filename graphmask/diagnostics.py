@@ -9,10 +9,10 @@ docs read from here, so a rule is never described in two places.
 from __future__ import annotations
 
 import enum
-from importlib import resources
+import os
+import re
 from dataclasses import dataclass, field, replace
-
-import yaml
+from typing import Any, Iterator, Mapping
 
 
 class Severity(str, enum.Enum):
@@ -25,17 +25,41 @@ class Severity(str, enum.Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-@dataclass(frozen=True, eq=False)
-class Rule:
-    """A diagnostic code (``graphmask.codes.GM201``): equal to, and hashed as, its code string."""
+_TEXTS = ("severity", "summary", "fix", "explanation", "bad_example", "good_example")
 
-    code: str
-    severity: Severity
-    summary: str
-    fix: str
-    explanation: str = ""
-    bad_example: str = ""
-    good_example: str = ""
+
+class Rule:
+    """A diagnostic code (``graphmask.codes.GM201``): equal to, and hashed as, its code string.
+
+    Its texts (``severity``, ``summary``, ``fix``, ``explanation``, ``bad_example``,
+    ``good_example``) are read from rules.yaml on first use: a ``check`` whose
+    results all come from the cache never needs them, nor the YAML parser.
+    """
+
+    __slots__ = ("code", *_TEXTS)
+
+    def __init__(self, code: str, severity: Severity | None = None, summary: str = "", fix: str = "",
+                 explanation: str = "", bad_example: str = "", good_example: str = ""):
+        object.__setattr__(self, "code", code)
+        if severity is not None:
+            self._fill(severity=severity, summary=summary, fix=fix, explanation=explanation, bad_example=bad_example,
+                       good_example=good_example)
+
+    def _fill(self, **texts: Any) -> None:
+        for name in _TEXTS:
+            object.__setattr__(self, name, texts[name])
+
+    def __getattr__(self, name: str) -> Any:  # only called for a text not read yet
+        if name not in _TEXTS:
+            raise AttributeError(f"'Rule' object has no attribute {name!r}")
+        RULES.load()
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Rule is immutable")
+
+    def __repr__(self) -> str:
+        return f"Rule(code={self.code!r}, " + ", ".join(f"{n}={getattr(self, n)!r}" for n in _TEXTS) + ")"
 
     def __str__(self) -> str:
         return self.code
@@ -49,18 +73,55 @@ class Rule:
         return hash(self.code)
 
 
-def _load_rules() -> dict[str, Rule]:
-    # Rule texts are data: graphmask/rules.yaml (libyaml reads it in a few ms).
-    text = resources.files("graphmask").joinpath("rules.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    rules = {}
-    for entry in yaml.load(text, Loader=loader):
-        texts = {k: entry.get(k, "").strip("\n") for k in ("explanation", "bad_example", "good_example")}
-        rules[entry["code"]] = Rule(entry["code"], Severity(entry["severity"]), entry["summary"], entry["fix"], **texts)
-    return rules
+# Each entry of rules.yaml opens with its code, in the file's own order.
+_ENTRY_CODE = re.compile(r"^- code: (GM\d{3})[ \t]*$", re.MULTILINE)
 
 
-RULES: dict[str, Rule] = _load_rules()
+class RuleRegistry(Mapping[str, Rule]):
+    """``RULES``: code -> ``Rule``, in the order of graphmask/rules.yaml.
+
+    The codes are found by their ``- code:`` lines; the YAML itself is parsed
+    (libyaml, a few ms, plus the import of the YAML package) the first time a
+    rule's text is read, and must list the same codes.
+    """
+
+    def __init__(self, path: str):
+        self._path = path
+        with open(path, encoding="utf-8") as handle:
+            self._text = handle.read()
+        self._rules = {code: Rule(code) for code in _ENTRY_CODE.findall(self._text)}
+        self._loaded = False
+
+    def __getitem__(self, code: str) -> Rule:
+        return self._rules[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._rules
+
+    def load(self) -> None:
+        """Read every rule's texts (once)."""
+        if self._loaded:
+            return
+        import yaml
+
+        entries = yaml.load(self._text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if [entry["code"] for entry in entries] != list(self._rules):
+            raise RuntimeError(f"{self._path}: every entry must start with its own `- code: GMnnn` line")
+        for entry in entries:
+            texts = {k: entry.get(k, "").strip("\n") for k in ("explanation", "bad_example", "good_example")}
+            self._rules[entry["code"]]._fill(severity=Severity(entry["severity"]), summary=entry["summary"],
+                                             fix=entry["fix"], **texts)
+        self._loaded = True
+
+
+# Rule texts are data: graphmask/rules.yaml, next to this module.
+RULES = RuleRegistry(os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules.yaml"))
 
 
 MAX_MESSAGE = 2000  # characters

@@ -8,17 +8,20 @@ works on ``SpecGraph`` and never re-parses refs.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graphmask import codes
 from graphmask.diagnostics import Diagnostic
 from graphmask.suggest import did_you_mean
 from graphmask.spec.models import REF_PATTERN, InputSpec, LayerSpec, Spec, parse_ref
 from graphmask.spec.yaml_loader import Position
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,13 @@ class Node:
 class SpecGraph:
     spec: Spec
     nodes: dict[str, Node]  # in spec order: inputs, then layers
-    graph: nx.DiGraph  # edge producer -> consumer
     outputs: list[tuple[str, Binding]]  # (output name, binding)
     acyclic: bool = True
+    # The edges, producer -> consumers and consumer -> producers, each without repeats, in the order
+    # they were added. The walks a check needs run on these (``topological_order``, ``ancestors``);
+    # ``graph`` is the same graph as a networkx DiGraph, for any other algorithm.
+    successors: dict[str, dict[str, None]] = field(default_factory=dict, repr=False)
+    predecessors: dict[str, dict[str, None]] = field(default_factory=dict, repr=False)
     # Results of analyses of this (never mutated) graph, by analysis name, so a
     # command that checks and then explains or draws does not redo them.
     analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -93,10 +100,62 @@ class SpecGraph:
         pos = self.position(where, key=key)
         return Diagnostic(code, message, file=self.file, line=pos.line, column=pos.column, node=node, **extra)
 
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph:
+        """The graph as a networkx ``DiGraph`` (edge producer -> consumer), built on first use:
+        importing networkx costs more than a whole check of a small spec."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes)
+        for node in self.nodes.values():
+            for binding in node.bindings:
+                graph.add_edge(binding.node, node.id)
+        return graph
+
+    def add_edge(self, producer: str, consumer: str) -> None:
+        self.successors[producer][consumer] = None
+        self.predecessors[consumer][producer] = None
+
     def topological_order(self) -> list[str]:
-        """Node ids in dependency order, ties broken by spec order."""
-        order = {node_id: i for i, node_id in enumerate(self.nodes)}
-        return list(nx.lexicographical_topological_sort(self.graph, key=order.__getitem__))
+        """Node ids in dependency order, ties broken by spec order (as networkx's
+        ``lexicographical_topological_sort`` keyed by spec order); ``ValueError`` on a cycle."""
+        order = self._sorted()
+        if len(order) != len(self.nodes):
+            raise ValueError("the graph has a cycle")
+        return list(order)
+
+    def _sorted(self) -> list[str]:
+        """Kahn's algorithm, the ready node first in spec order; on a cycle, only the nodes before it."""
+        if "topological_order" in self.analyses:
+            return self.analyses["topological_order"]
+        ids = list(self.nodes)
+        position = {node_id: i for i, node_id in enumerate(ids)}
+        waiting = {node_id: len(producers) for node_id, producers in self.predecessors.items() if producers}
+        ready = [i for i, node_id in enumerate(ids) if node_id not in waiting]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            node_id = ids[heapq.heappop(ready)]
+            order.append(node_id)
+            for consumer in self.successors[node_id]:
+                waiting[consumer] -= 1
+                if not waiting[consumer]:
+                    heapq.heappush(ready, position[consumer])
+        self.analyses["topological_order"] = order
+        return order
+
+    def ancestors(self, node_id: str) -> set[str]:
+        """Every node with a path to ``node_id`` (``networkx.ancestors``)."""
+        found: set[str] = set()
+        stack = [node_id]
+        while stack:
+            for producer in self.predecessors[stack.pop()]:
+                if producer not in found:
+                    found.add(producer)
+                    stack.append(producer)
+        found.discard(node_id)
+        return found
 
     def layers(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind == "layer"]
@@ -106,7 +165,7 @@ class SpecGraph:
         return node_id.rsplit("/", 1)[-1]
 
     def consumers(self, node_id: str) -> list[str]:
-        return list(self.graph.successors(node_id))
+        return list(self.successors[node_id])
 
 
 def _ref_bindings(layer: LayerSpec, where: tuple) -> list[tuple[str | int, str, tuple]]:
@@ -158,7 +217,7 @@ class _Pending:
 
 
 def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
-    g = SpecGraph(spec, {}, nx.DiGraph(), [])
+    g = SpecGraph(spec, {}, [])
     diagnostics: list[Diagnostic] = []
     first_seen: dict[str, tuple] = {}
 
@@ -188,10 +247,11 @@ def build_graph(spec: Spec) -> tuple[SpecGraph, list[Diagnostic]]:
                 continue
             node.bindings.append(Binding(slot, target, index, ref_where))
     for node_id in g.nodes:
-        g.graph.add_node(node_id)
+        g.successors[node_id] = {}
+        g.predecessors[node_id] = {}
     for node in g.nodes.values():
         for binding in node.bindings:
-            g.graph.add_edge(binding.node, node.id)
+            g.add_edge(binding.node, node.id)
 
     _resolve_shares(g, diagnostics)
 
@@ -325,6 +385,10 @@ def _resolve_shares(g: SpecGraph, diagnostics: list[Diagnostic]) -> None:
 
 
 def _cycles(g: SpecGraph) -> list[Diagnostic]:
+    if len(g._sorted()) == len(g.nodes):
+        return []  # acyclic: the common case needs no networkx
+    import networkx as nx
+
     diagnostics = []
     order = {node_id: i for i, node_id in enumerate(g.nodes)}
     for component in nx.strongly_connected_components(g.graph):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.import_time import NOT_FOR_CHECK
+
 REPO = Path(__file__).resolve().parent.parent
 LINT = Path(__file__).parent / "data" / "lint"
 HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "torch", "graphmask.keras")
@@ -76,3 +78,43 @@ def test_rules_command_is_light_too(project):
     result = run_blocked(project, "rules", "GM201")
     assert result.returncode == 0 and "Bad:" in result.stdout
     assert result.stderr.rstrip().endswith("LOADED=")
+
+
+# What `check` loads (docs/performance.md, "Cold path"): a miss loads the checker
+# but nothing only another command uses; a hit loads neither the checker nor
+# its libraries. Module names, not times: a timing belongs in bench/.
+LOADED_MODULES = """
+import sys
+from graphmask.cli import main
+code = main(sys.argv[1:])
+print("MODULES=" + ",".join(sorted(sys.modules)), file=sys.stderr)
+sys.exit(code)
+"""
+CHECKER_ONLY = ("graphmask.checker", "graphmask.analysis", "graphmask.graph", "graphmask.catalog", "graphmask.spec.",
+                "pydantic", "yaml")
+
+
+def _modules(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    result = subprocess.run([sys.executable, "-c", LOADED_MODULES, *args], cwd=cwd, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "GRAPHMASK_CACHE_DIR": str(cwd / "cache")},
+                            timeout=120)
+    line = [ln for ln in result.stderr.splitlines() if ln.startswith("MODULES=")][-1]
+    return result, set(line[len("MODULES="):].split(","))
+
+
+def test_a_plain_check_loads_no_module_of_another_command(tmp_path):
+    (tmp_path / "good.yaml").write_text((LINT / "good.yaml").read_text())
+    result, modules = _modules(tmp_path, "check", "good.yaml", "--no-config")
+    assert result.returncode == 0, result.stderr
+    assert "graphmask.checker" in modules  # the probe sees what a check loads
+    assert sorted(m for m in modules if m.startswith(NOT_FOR_CHECK)) == []
+
+
+def test_a_cache_hit_loads_neither_the_checker_nor_its_libraries(tmp_path):
+    (tmp_path / "bad.yaml").write_text((LINT / "bad.yaml").read_text())
+    first, loaded_first = _modules(tmp_path, "check", "bad.yaml", "--no-config", "--format", "json")
+    second, loaded_second = _modules(tmp_path, "check", "bad.yaml", "--no-config", "--format", "json")
+    assert first.returncode == second.returncode == 1 and first.stdout == second.stdout
+    assert "GM103" in second.stdout
+    assert "graphmask.checker" in loaded_first and "pydantic" in loaded_first
+    assert sorted(m for m in loaded_second if m.startswith(CHECKER_ONLY) and m != "graphmask.spec.limits") == []

@@ -82,8 +82,16 @@ def resolve_mask(info: LayerInfo, args: Mapping[str, Any] | None, call_kwargs: M
     return resolved
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _frozen(value: Any) -> Any:
     """A hashable key equal only for equal values of the same types (1, 1.0 and True differ)."""
+    kind = type(value)
+    if kind in _SCALARS:  # the common case first: isinstance(value, Mapping) is an ABC check
+        return (kind, value)
+    if kind is dict:
+        return (dict, tuple([(k, (type(v), v) if type(v) in _SCALARS else _frozen(v)) for k, v in value.items()]))
     if isinstance(value, Mapping):
         return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):

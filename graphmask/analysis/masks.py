@@ -212,12 +212,17 @@ def _first_arg(node: Node, info: LayerInfo) -> list[int]:
 
 def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
     inputs = [state_of(flows, b) for b in node.bindings]
-    flow = NodeFlow(node, inputs=inputs)
     info = node_info(g.spec, node)
     if info is None or any(t.opaque for t in inputs):
-        flow.outputs = [OPAQUE]
-        return flow
+        return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
     static = runtime.symbolic.get(node.id) if runtime is not None else None
+    if static is not None and static.resolved is not None:
+        seen = runtime.seen(node, info)
+        if _unchanged(static, seen):
+            # Same input states and same output kinds as in the symbolic walk: the
+            # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
+            return static
+    flow = NodeFlow(node, inputs=inputs)
     if static is not None and static.resolved is not None:
         # What the layer is (its resolved rule, wrapped layer, first argument) depends only on
         # the spec; the runtime walk changes which masks it sees, so reuse the symbolic walk's.
@@ -234,16 +239,12 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
         flow.first_arg, flow.args = _first_arg(node, info), info.effective_args(node.args)
     flow.info, flow.resolved, flow.inner, flow.inner_args = info, resolved, inner_info, inner_args
     if runtime is not None:
-        inputs = flow.inputs = runtime.seen(node, info)
-        if static is not None and static.resolved is not None and _unchanged(static, inputs):
-            # Same input states and same output kinds as in the symbolic walk: the
-            # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
-            return static
+        inputs = flow.inputs = seen if static is not None and static.resolved is not None else runtime.seen(node, info)
     kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
 
     shapes = _output_shapes(flow, inputs)
     received = flow.received
-    layout = _generated_layout(g, flow)
+    layout = _generated_layout(g, flow) if "generated" in kinds else (None, "")  # only generated masks use it
     masks = [_output_mask(kind, node, flow, shapes[i], layout) if resolved.supports_masking else None
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
@@ -388,8 +389,8 @@ def _gets_a_mask(flow: NodeFlow) -> bool:
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
     roles = []
     flow.gets_mask = _gets_a_mask(flow)
-    kinds = resolved.output_masks
-    if any(k == "generated" and m is not None for k, m in zip(kinds, masks)):
+    live = {k for k, m in zip(resolved.output_masks, masks) if m is not None}  # kinds of the outputs with a mask
+    if "generated" in live:
         roles.append("generator")
     if resolved.consumes and flow.gets_mask:
         # Keras hands the mask to call() whenever it has a `mask` parameter,
@@ -398,11 +399,9 @@ def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resol
     if received and not resolved.supports_masking:
         roles.append("unsupported")
     elif received:
-        if any(k in ("same", "query") and m is not None for k, m in zip(kinds, masks)) and not resolved.consumes:
+        if ("same" in live or "query" in live) and not resolved.consumes:
             roles.append("propagator")
-        if any(k in ("merge_or", "concat", "custom") and m is not None for k, m in zip(kinds, masks)) or (
-            "generator" in roles
-        ):
+        if "merge_or" in live or "concat" in live or "custom" in live or "generator" in roles:
             roles.append("modifier")
         if all(m is None for m in masks):
             roles.append("destroyer")

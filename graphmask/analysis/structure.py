@@ -10,8 +10,6 @@ import math
 import re
 from typing import Any, Iterator, Mapping
 
-import networkx as nx
-
 from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer
 from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
@@ -262,7 +260,7 @@ def _check_unused(g: SpecGraph) -> Iterator[Diagnostic]:
     needed: set[str] = set()
     for _, binding in g.outputs:
         needed.add(binding.node)
-        needed |= nx.ancestors(g.graph, binding.node)
+        needed |= g.ancestors(binding.node)
     for node in g.nodes.values():
         if node.id in needed or node.repeat or node.kind == "model_input":
             continue

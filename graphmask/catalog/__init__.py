@@ -23,8 +23,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 from dataclasses import dataclass, field
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
@@ -154,8 +154,13 @@ class LayerInfo:
             raise KeyError(f"{self.name} argument {name!r} is required (no default)")
         return a.default
 
+    @functools.cached_property
+    def _defaults(self) -> Mapping[str, Any]:
+        """The optional args' defaults, computed once: each pass merges them into every node's args."""
+        return MappingProxyType({k: a.default for k, a in self.args.items() if not a.required})
+
     def effective_args(self, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        eff = {k: a.default for k, a in self.args.items() if not a.required}
+        eff = dict(self._defaults)
         eff.update(args or {})
         return eff
 
@@ -210,6 +215,40 @@ class LayerInfo:
         return self.alias_of or self.name
 
 
+class _Entries:
+    """Name -> ``LayerInfo``, each built from its JSON on first use and kept (the same object
+    every time): a check looks up a handful of the catalog's hundreds of entries, and building
+    them all took longer than checking a 50-node spec."""
+
+    def __init__(self, raw: Mapping[str, Any]):
+        self._raw = raw
+        self._built: dict[str, LayerInfo] = {}
+
+    def get(self, name: str, default: LayerInfo | None = None) -> LayerInfo | None:
+        info = self._built.get(name)
+        if info is None:
+            data = self._raw.get(name)
+            if data is None:
+                return default
+            info = self._built[name] = LayerInfo.from_json(name, data)
+        return info
+
+    def __getitem__(self, name: str) -> LayerInfo:
+        info = self.get(name)
+        if info is None:
+            raise KeyError(name)
+        return info
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 class Catalog:
     """Read-only view of ``layers.json``."""
 
@@ -220,15 +259,11 @@ class Catalog:
         # call parameters that are not tensor inputs of the graph (besides every `<arg>_mask`)
         self.auxiliary_call_args: frozenset[str] = frozenset(data.get("auxiliary_call_args", ()))
         self.semantics: Mapping[str, Any] = _freeze(dict(data.get("semantics", {})))
-        self._layers: dict[str, LayerInfo] = {
-            name: LayerInfo.from_json(name, d) for name, d in data["layers"].items()
-        }
+        self._layers = _Entries(data["layers"])
         # keras.ops functions that apply to KerasTensors, in the layers' vocabulary (category "op")
-        self._ops: dict[str, LayerInfo] = {
-            name: LayerInfo.from_json(name, d) for name, d in data.get("ops", {}).items()
-        }
-        self._ops_by_class: dict[tuple[str, str], LayerInfo] = {
-            (d["module"], d["class_name"]): self._ops[name] for name, d in data.get("ops", {}).items()
+        self._ops = _Entries(data.get("ops", {}))
+        self._ops_by_class: dict[tuple[str, str], str] = {
+            (d["module"], d["class_name"]): name for name, d in data.get("ops", {}).items()
         }
 
     def get(self, name: str) -> LayerInfo | None:
@@ -243,7 +278,8 @@ class Catalog:
 
     def op_for_class(self, module: str, class_name: str) -> LayerInfo | None:
         """The op a saved config's ``{"module": ..., "class_name": ...}`` records (``x + y``: numpy Add)."""
-        return self._ops_by_class.get((module, class_name))
+        name = self._ops_by_class.get((module, class_name))
+        return self._ops.get(name) if name is not None else None
 
     def __getitem__(self, name: str) -> LayerInfo:
         return self._layers[name]
@@ -280,8 +316,9 @@ class Catalog:
 
 
 def _read_json() -> dict[str, Any]:
-    text = resources.files(__name__).joinpath("layers.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    # Read beside this module (importlib.resources costs more to import than the file takes to read).
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "layers.json"), encoding="utf-8") as handle:
+        return json.loads(handle.read())
 
 
 @functools.lru_cache(maxsize=None)

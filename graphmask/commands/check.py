@@ -23,7 +23,7 @@ from graphmask.errors import UsageError
 from graphmask.files import SPEC_PATTERNS, discover
 from graphmask.progress import Progress
 from graphmask.selection import Selection, SelectionError, parse_codes
-from graphmask.spec import Limits
+from graphmask.spec.limits import Limits
 
 # format name -> "module:function"; imported only when chosen, to keep start-up fast.
 FORMATS = {
@@ -185,7 +185,8 @@ def _files(args: argparse.Namespace, config: Config) -> list[str]:
 
 def _check_stdin(options: CheckOptions):
     """The spec on stdin, read as a file would be (UTF-8, size limit), reported as <stdin>."""
-    from graphmask.checker import CheckResult, check_text
+    from graphmask.checker import check_text
+    from graphmask.result import CheckResult
     from graphmask.diagnostics import Diagnostic
 
     raw = sys.stdin.buffer.read(options.limits.max_bytes + 1)

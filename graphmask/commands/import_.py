@@ -17,8 +17,6 @@ from pathlib import Path
 
 from graphmask.commands import print_diagnostics, refuse_output, require_file
 from graphmask.errors import SpecError, UsageError
-from graphmask.spec.loader import loads
-from graphmask.spec.writer import to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -40,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from graphmask.convert import ConvertError
     from graphmask.convert.load import convert_file
     from graphmask.convert.padding import PadError, parse_pad
+    from graphmask.spec.loader import loads
+    from graphmask.spec.writer import to_yaml
     from graphmask.spec.yaml_loader import YamlLoadError
 
     output = Path(args.output)

@@ -6,10 +6,7 @@ import argparse
 import json
 import sys
 
-from graphmask.diagnostics import RULES
 from graphmask.errors import UsageError
-from graphmask.report.rules import rule_text, rules_table
-from graphmask.suggest import did_you_mean
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -21,6 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from graphmask.diagnostics import RULES
+    from graphmask.report.rules import rule_text, rules_table
+    from graphmask.suggest import did_you_mean
+
     codes = [c.strip().upper() for c in args.codes]
     unknown = [c for c in codes if c not in RULES]
     if unknown:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 from graphmask.diagnostics import Diagnostic
 from graphmask.report.text import message_with_hint
 

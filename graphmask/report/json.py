@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 
 
 def format_json(results: list[CheckResult]) -> str:

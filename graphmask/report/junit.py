@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from graphmask import codes
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 from graphmask.diagnostics import Severity
 from graphmask.report.text import diagnostic_line
 

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 from graphmask.diagnostics import RULES, Diagnostic, Rule
 from graphmask.report.rules import paragraph, rule_markdown, rule_text
 from graphmask.report.text import message_with_hint

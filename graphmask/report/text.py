@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
-from graphmask.checker import CheckResult
+from graphmask.result import CheckResult
 from graphmask.diagnostics import Diagnostic
 from graphmask.report.printable import visible
 

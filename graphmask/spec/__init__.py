@@ -1,23 +1,49 @@
 """The spec format: pydantic models, YAML loading with source positions, JSON Schema."""
 
-from graphmask.spec.loader import LoadResult, load_file, load_text
-from graphmask.spec.models import (
-    CustomLayerSpec,
-    EarlyStoppingSpec,
-    InputSpec,
-    LayerSpec,
-    MaskDeclaration,
-    ObjectSpec,
-    Spec,
-    TrainingSpec,
-    parse_ref,
-)
-from graphmask.spec.yaml_loader import Limits, Position, SourceMap
-from graphmask.suggest import did_you_mean
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphmask.spec.limits import Limits
+    from graphmask.spec.loader import LoadResult, load_file, load_text
+    from graphmask.spec.models import (CustomLayerSpec, EarlyStoppingSpec, InputSpec, LayerSpec, MaskDeclaration,
+                                       ObjectSpec, Spec, TrainingSpec, parse_ref)
+    from graphmask.spec.yaml_loader import Position, SourceMap
+    from graphmask.suggest import did_you_mean
+
+# Names -> their module, imported on first use: `Limits` (all a cached `check`
+# needs) must not cost pydantic and YAML.
+_LAZY = {
+    "Limits": "graphmask.spec.limits",
+    "LoadResult": "graphmask.spec.loader", "load_file": "graphmask.spec.loader", "load_text": "graphmask.spec.loader",
+    "CustomLayerSpec": "graphmask.spec.models", "InputSpec": "graphmask.spec.models",
+    "LayerSpec": "graphmask.spec.models", "MaskDeclaration": "graphmask.spec.models", "Spec": "graphmask.spec.models",
+    "parse_ref": "graphmask.spec.models", "EarlyStoppingSpec": "graphmask.spec.models",
+    "ObjectSpec": "graphmask.spec.models", "TrainingSpec": "graphmask.spec.models",
+    "Position": "graphmask.spec.yaml_loader", "SourceMap": "graphmask.spec.yaml_loader",
+    "did_you_mean": "graphmask.suggest",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graphmask.spec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def json_schema() -> dict:
     """The JSON Schema of the spec format, generated from the pydantic models."""
+    from graphmask.spec.models import Spec
+
     schema = Spec.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://graphmask.dev/schema/v1.json"

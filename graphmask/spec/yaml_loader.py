@@ -16,7 +16,33 @@ from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from graphmask.spec.limits import Limits
+
+_TAGS_MAX = 100_000  # distinct (kind, value) pairs remembered; a hostile file can have millions
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's when available), remembering the tag each scalar resolves to.
+
+    The composer asks the resolver for every node, and the resolver tries its
+    regular expressions each time; a spec repeats a few hundred distinct
+    scalars (``type``, ``Dense``, ``units``...) thousands of times. Without
+    path resolvers, the tag depends only on (kind, value, implicit).
+    """
+
+    _tags: dict[tuple, str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        key = (kind, value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) >= _TAGS_MAX:
+                self._tags.clear()
+            self._tags[key] = tag
+        return tag
 
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -30,19 +56,6 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for reading untrusted spec files."""
-
-    max_bytes: int = 10 * 1024 * 1024
-    # YAML nodes after alias expansion. Composing and building cost ~0.5 KB a
-    # node, so this bounds memory as well as billion-laughs expansion.
-    max_nodes: int = 1_000_000
-    max_depth: int = 64
-    # inputs + layers; checking costs ~10 KB and ~0.3 ms a layer (bench/hostile.py)
-    max_graph_nodes: int = 50_000
 
 
 @dataclass(frozen=True)
@@ -149,51 +162,68 @@ def _measure(text: str, limits: Limits) -> None:
     top_key: tuple[str | None, Any] = (None, None)  # (current top-level key, its mark)
     in_graph_part = False  # inside the top-level inputs/layers collection
     root_is_mapping = open_is_mapping = False
+    max_nodes, max_depth = limits.max_nodes, limits.max_depth
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+        kind = _EVENT_KINDS.get(type(event)) or _event_kind(event)  # by exact class first: PyYAML's own
+        if kind is _SKIP:
+            continue
+        if kind is not _END:  # a node: scalar, alias or collection start
             depth = len(open_starts)
             if depth:
                 children[-1] += 1
             if depth == 0:
-                root_is_mapping = isinstance(event, yaml.MappingStartEvent)
+                root_is_mapping = kind is _MAPPING
             elif depth == 1 and root_is_mapping and children[0] % 2:  # a top-level key
-                top_key = (event.value if isinstance(event, yaml.ScalarEvent) else None, event.start_mark)
+                top_key = (event.value if kind is _SCALAR else None, event.start_mark)
             elif depth == 2 and in_graph_part and (children[1] % 2 or not open_is_mapping):  # an entry
                 graph_nodes += 1
                 if graph_nodes > limits.max_graph_nodes:
                     raise graph_size_error(limits, _mark_pos(top_key[1]))
-        if isinstance(event, yaml.CollectionStartEvent):
-            if len(open_starts) >= limits.max_depth:
+        if kind is _MAPPING or kind is _SEQUENCE:
+            if len(open_starts) >= max_depth:
                 raise YamlLoadError(f"nesting deeper than {limits.max_depth} levels", _mark_pos(event.start_mark),
                                     hint=limit_hint("--max-depth"))
             if len(open_starts) == 1 and root_is_mapping and children[0] % 2 == 0 and top_key[0] in GRAPH_KEYS:
                 in_graph_part = True
-                open_is_mapping = isinstance(event, yaml.MappingStartEvent)
+                open_is_mapping = kind is _MAPPING
             open_starts.append((count, event.anchor))
             children.append(0)
             count += 1
-        elif isinstance(event, yaml.CollectionEndEvent):
+        elif kind is _END:
             start, anchor = open_starts.pop()
             children.pop()
             if len(open_starts) == 1:
                 in_graph_part = False
             if anchor is not None:
                 anchored[anchor] = count - start
-        elif isinstance(event, yaml.ScalarEvent):
+        elif kind is _SCALAR:
             count += 1
             if event.anchor is not None:
                 anchored[event.anchor] = 1
-        elif isinstance(event, yaml.AliasEvent):
+        else:  # an alias
             count += anchored.get(event.anchor, 1)  # unknown anchor: the composer reports it
-        else:
-            continue
-        if count > limits.max_nodes:
+        if count > max_nodes:
             raise YamlLoadError(
                 f"document expands to more than {limits.max_nodes} YAML nodes "
                 "(alias/anchor expansion bomb?)",
                 _mark_pos(event.start_mark),
                 hint=limit_hint("--max-nodes"),
             )
+
+
+# What ``_measure`` does with each kind of event (stream and document events: skipped).
+_SCALAR, _ALIAS, _MAPPING, _SEQUENCE, _END, _SKIP = "scalar", "alias", "mapping", "sequence", "end", "skip"
+_EVENT_KINDS: dict[type, str] = {yaml.ScalarEvent: _SCALAR, yaml.AliasEvent: _ALIAS,
+                                 yaml.MappingStartEvent: _MAPPING, yaml.SequenceStartEvent: _SEQUENCE,
+                                 yaml.MappingEndEvent: _END, yaml.SequenceEndEvent: _END}
+
+
+def _event_kind(event: yaml.Event) -> str:
+    """The kind of an event of another class (a subclass, or a stream/document event), by ``isinstance``."""
+    for cls, kind in _EVENT_KINDS.items():
+        if isinstance(event, cls):
+            return kind
+    return _SKIP
 
 
 class _Builder:

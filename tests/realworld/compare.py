@@ -15,8 +15,13 @@ as the importer names them):
 - ``cudnn``: GM402 on the node vs Keras's own check rejecting the mask the RNN
   received (``cudnn_rejects_mask``);
 - ``behaviour`` (per model): graphmask predicts that padding changes the
-  outputs exactly when it reports GM205; Keras's probe says whether appending
-  padding changed any output.
+  outputs exactly when it reports a mask lost or never made on a padded path
+  (``LEAK_CODES``); Keras's probe says whether appending padding changed any
+  output.
+
+Each model is imported the way a user who knows the data would: padding the
+model states itself is inferred, and the padding the collection declares for
+an input that states none is given as ``--pad`` would give it.
 
 A model ``import`` refuses is one ``import_refused`` disagreement.  Each
 disagreement also names the issue-12 category it belongs to.
@@ -55,8 +60,28 @@ class Comparison:
     nodes_compared: int
 
 
-def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
-    """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
+# Findings that say padding reaches a computation: a layer that cannot take the mask computes on
+# padded steps (GM201), a layer that reads masks is not handed it (GM208), or a padded input reaches one
+# with none (GM205). GM207 (an op drops the mask) says only that the mask is gone: code after it may
+# handle padding itself (pattern_masked_mean_pooling_ops multiplies by the mask), and where it does not,
+# the layer that then reads padding is GM205.
+LEAK_CODES = frozenset({"GM201", "GM205", "GM208"})
+
+
+def declared_pads(name: str, input_names: list[str]) -> dict[str, tuple[Any, str]]:
+    """What ``--pad`` states for a collection model: its declared padded inputs (ends-padded, numeric pad)."""
+    from tests.realworld.models import MODELS
+
+    real = MODELS[name]
+    return {input_name: (seq.pad, seq.side) for input_name, seq in zip(input_names, real.inputs)
+            if seq.padded and seq.side in ("post", "pre") and seq.kind != "onehot"}
+
+
+def graphmask_view(path: Path, name: str | None = None) -> tuple[Any, list, list[str], dict]:
+    """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it.
+
+    With a collection ``name``, its declared padding is stated where the model states none (``--pad``).
+    """
     import graphmask
     from graphmask.explainer import ExplainError
     from graphmask.convert import ConvertError
@@ -65,6 +90,12 @@ def graphmask_view(path: Path) -> tuple[Any, list, list[str], dict]:
 
     try:
         result = convert_file(path)
+        if name is not None and not result.problems:
+            inputs = result.spec.get("inputs", {})
+            stated = {k: v for k, v in declared_pads(name, list(inputs)).items()
+                      if inputs[k].get("pad_value") is None}
+            if stated:
+                result = convert_file(path, pads=stated)
     except ConvertError as exc:  # what `graphmask import` reports as a usage error
         return None, [], [f"ConvertError: {exc}"], {}
     if result.problems:
@@ -168,7 +199,7 @@ def _mask_in(flow: Any, node: Any) -> list[bool]:
 
 
 def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
-    flow, diagnostics, problems, spec = graphmask_view(path)
+    flow, diagnostics, problems, spec = graphmask_view(path, name)
     if flow is None:
         return Comparison([Disagreement(name, None, "import_refused", problems[0], "Keras runs it",
                                         _refusal_category(problems, truth))], 0)
@@ -199,10 +230,12 @@ def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
             differ("cudnn", node.id in gm402, bool(call["cudnn"].get("cudnn_rejects_mask")))
     probed = [o["changed"] for b in truth["behaviour"] for o in b.get("outputs", [])]
     if probed:
-        predicted = any(d.code == "GM205" for d in diagnostics)
+        leaks = sorted({d.code for d in diagnostics if d.code in LEAK_CODES})
+        predicted = bool(leaks)
         if predicted != any(probed):
             found.append(Disagreement(name, None, "behaviour",
-                                      "padding changes outputs (GM205)" if predicted else "no padding leak reported",
+                                      f"padding changes outputs ({', '.join(leaks)})" if predicted
+                                      else "no padding leak reported",
                                       "appending padding changes an output" if any(probed) else "outputs invariant",
                                       ISSUE12[6]))
     return Comparison(found, compared)

@@ -70,7 +70,13 @@ class RealModel:
 
 
 def _sample(seq: Seq, rng: np.random.Generator, extra: int) -> np.ndarray:
-    time = (seq.length or TIME) + (extra if seq.length is None and seq.padded else 0)
+    """The batch, then ``extra`` pad steps added on the padded side: the same valid steps either way.
+
+    (Drawing the longer batch afresh would draw other tokens: with one seed, a
+    larger array takes different random numbers, so every model "changed".)
+    """
+    time = seq.length or TIME
+    extra = extra if seq.length is None and seq.padded else 0
     if seq.kind == "ids":
         data = rng.integers(1, seq.size, size=(BATCH, time))
         data[data == seq.pad] = 1 if seq.pad != 1 else 2  # real tokens never equal the pad id
@@ -82,16 +88,18 @@ def _sample(seq: Seq, rng: np.random.Generator, extra: int) -> np.ndarray:
         data = rng.normal(size=(BATCH, time, seq.size)) + 2.0  # never equal to a 0 pad
     if seq.padded:
         fill = np.eye(seq.size)[int(seq.pad)] if seq.kind == "onehot" else seq.pad
-        base = seq.length or TIME
         for b, n in enumerate(LENGTHS):
-            n = base - (TIME - n)
+            n = time - (TIME - n)
             if seq.side == "post":
                 data[b, n:] = fill
             elif seq.side == "pre":
                 data[b, : time - n] = fill
             elif seq.side == "mid":
                 data[b, [3, 5]] = fill
-                data[b, base:] = fill
+        if extra:
+            pad = np.empty((BATCH, extra) + data.shape[2:], dtype=data.dtype)
+            pad[...] = fill
+            data = np.concatenate([pad, data] if seq.side == "pre" else [data, pad], axis=1)
     return data.astype(seq.dtype if seq.kind == "ids" else "float32")
 
 
