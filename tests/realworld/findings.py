@@ -66,7 +66,7 @@ def compare_collection(observed: dict[str, dict], saved_dir: Path) -> tuple[list
     rows: list[dict] = []
     counts = {code: Counter() for code in CODES}
     for name, truth in sorted(observed.items()):
-        flow, diagnostics, problems, _ = graphmask_view(saved_dir / f"{name}.keras")
+        flow, diagnostics, problems, _ = graphmask_view(saved_dir / f"{name}.keras", name)  # with declared padding
         if flow is None:
             continue  # import refused: known_disagreements.json lists it
         due = {code: nodes & set(flow.nodes) for code, nodes in expected(truth).items()}  # others: import matters
