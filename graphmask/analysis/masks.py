@@ -249,7 +249,9 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
-    keeps_time = all(s is not None and len(s) >= 3 for s in shapes) or (
+    # Only output 0 carries the padding on: it keeps it when it has a time axis (an RNN's states,
+    # with return_state, have none, and do not take it from the sequence output).
+    keeps_time = (shapes[0] is not None and len(shapes[0]) >= 3) or (
         first.rank is not None and first.rank <= 2 and info.category in ("embedding", "masking"))
     padded = frozenset().union(*(t.padded for t in inputs)) if inputs else frozenset()
     flow.outputs = [
