@@ -9,12 +9,12 @@ works on ``SpecGraph`` and never re-parses refs.
 from __future__ import annotations
 
 import functools
-import heapq
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphmask import codes
+from graphmask.dag import ancestors, kahn_order
 from graphmask.diagnostics import Diagnostic
 from graphmask.suggest import did_you_mean
 from graphmask.spec.models import REF_PATTERN, InputSpec, LayerSpec, Spec, parse_ref
@@ -129,33 +129,13 @@ class SpecGraph:
         """Kahn's algorithm, the ready node first in spec order; on a cycle, only the nodes before it."""
         if "topological_order" in self.analyses:
             return self.analyses["topological_order"]
-        ids = list(self.nodes)
-        position = {node_id: i for i, node_id in enumerate(ids)}
-        waiting = {node_id: len(producers) for node_id, producers in self.predecessors.items() if producers}
-        ready = [i for i, node_id in enumerate(ids) if node_id not in waiting]
-        heapq.heapify(ready)
-        order = []
-        while ready:
-            node_id = ids[heapq.heappop(ready)]
-            order.append(node_id)
-            for consumer in self.successors[node_id]:
-                waiting[consumer] -= 1
-                if not waiting[consumer]:
-                    heapq.heappush(ready, position[consumer])
+        order = kahn_order(list(self.nodes), self.successors, self.predecessors)
         self.analyses["topological_order"] = order
         return order
 
     def ancestors(self, node_id: str) -> set[str]:
         """Every node with a path to ``node_id`` (``networkx.ancestors``)."""
-        found: set[str] = set()
-        stack = [node_id]
-        while stack:
-            for producer in self.predecessors[stack.pop()]:
-                if producer not in found:
-                    found.add(producer)
-                    stack.append(producer)
-        found.discard(node_id)
-        return found
+        return ancestors(self.predecessors, node_id)
 
     def layers(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind == "layer"]

@@ -118,3 +118,15 @@ def test_a_cache_hit_loads_neither_the_checker_nor_its_libraries(tmp_path):
     assert "GM103" in second.stdout
     assert "graphmask.checker" in loaded_first and "pydantic" in loaded_first
     assert sorted(m for m in loaded_second if m.startswith(CHECKER_ONLY) and m != "graphmask.spec.limits") == []
+
+
+@pytest.mark.keras
+def test_checking_a_saved_model_loads_no_module_of_another_command(keras, tmp_path):
+    """A .keras file goes through the converter, which needs no networkx, TensorFlow or report module either."""
+    tokens = keras.Input((None,), dtype="int32")
+    hidden = keras.layers.Dense(4)(keras.layers.Embedding(20, 4, mask_zero=True)(tokens))
+    keras.Model(tokens, keras.layers.LSTM(2)(hidden)).save(tmp_path / "model.keras")
+    result, modules = _modules(tmp_path, "check", "model.keras", "--no-config", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert "graphmask.convert.load" in modules  # the probe sees the converter
+    assert sorted(m for m in modules if m.startswith(NOT_FOR_CHECK) or m.startswith(("tensorflow", "keras"))) == []

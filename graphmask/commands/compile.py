@@ -100,15 +100,17 @@ def loading_snippet(path: str, needed: dict[str, str]) -> str:
 
 def custom_objects(graph) -> dict[str, str]:
     """What Keras needs to load the model: saved name -> `module:object` (custom classes, Lambda functions)."""
-    from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS, is_import_path
+    from graphmask.catalog import load_catalog
+    from graphmask.keras.imports import is_import_path
 
     needed: dict[str, str] = {}
     for node in graph.layers():
         custom = graph.spec.custom_layers.get(node.layer_type or "")
+        info = load_catalog().get(node.layer_type or "")
         if custom is not None:
             needed[custom.import_.rsplit(":", 1)[1]] = custom.import_  # Keras saves the class name
-        elif node.layer_type == "Lambda":
-            for key in LAMBDA_CALLABLE_ARGS:
+        elif info is not None:  # Lambda's function/mask/output_shape
+            for key in info.callable_args:
                 if is_import_path(node.args.get(key)):
                     needed[node.args[key].rsplit(":", 1)[1]] = node.args[key]
     return dict(sorted(needed.items()))

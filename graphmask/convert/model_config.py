@@ -40,12 +40,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-import networkx as nx
 
+from graphmask.dag import ancestors, kahn_order
 from graphmask.catalog import load_catalog
 from graphmask.convert.args import ArgConverter, plain, snake_case
 from graphmask.convert.custom import CustomLayers
-from graphmask.keras.imports import LAMBDA_CALLABLE_ARGS
 from graphmask.spec.models import DType
 
 _DTYPES = set(DType.__args__)
@@ -203,8 +202,8 @@ class _Base:
                                 "model) cannot be expressed in a spec", where)
         elif self.catalog.get(class_name) is None:
             self.custom.declare(class_name, layer, self.result, where)
-        elif class_name == "Lambda":
-            config = self._lambda_config(config, label, where)
+        elif self.catalog[class_name].callable_args:  # Lambda: Python functions, as `module:name`
+            config = self._callables(config, self.catalog[class_name].callable_args, label, where)
         args = self.conv.args(class_name, config, label)
         entry: dict[str, Any] = {"id": ident, "type": class_name}
         if args:
@@ -250,9 +249,10 @@ class _Base:
                                 f"(value {value!r})", where)
         return self.conv.value(key, value)
 
-    def _lambda_config(self, config: Mapping[str, Any], label: str, where: tuple) -> dict[str, Any]:
+    def _callables(self, config: Mapping[str, Any], names: tuple[str, ...], label: str,
+                   where: tuple) -> dict[str, Any]:
         config = dict(config)
-        for key in LAMBDA_CALLABLE_ARGS:
+        for key in names:
             value = config.get(key)
             if isinstance(value, Mapping) and value.get("class_name") == "function":
                 config[key] = f"{value.get('module')}:{value.get('config')}"
@@ -368,15 +368,17 @@ class _Functional(_Base):
                 yield from _tensors(value) or []
 
     def _needed(self, calls: list, outputs: Any) -> set[str]:
-        graph = nx.DiGraph()
+        producers: dict[str, dict[str, None]] = {}
         for ident, _, _, node, _ in calls:
-            graph.add_node(ident)
+            producers.setdefault(ident, {})
             for history in self._data_refs(node):
-                graph.add_edge(self.ids[(history[0], history[1])], ident)
+                source = self.ids[(history[0], history[1])]
+                producers.setdefault(source, {})
+                producers[ident][source] = None
         needed: set[str] = set()
         for history in _histories(outputs):
             target = self.ids[(history[0], history[1])]
-            needed |= {target} | (nx.ancestors(graph, target) if target in graph else set())
+            needed |= {target} | (ancestors(producers, target) if target in producers else set())
         return needed
 
     def ref(self, history: list) -> str:
@@ -510,15 +512,17 @@ def _returns_list(layer: Mapping[str, Any]) -> bool:
 
 def _ordered(entries: dict[str, dict[str, Any]], inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Dependency order (ties: Keras's order); `inputs` omitted where it is the previous node."""
-    graph = nx.DiGraph()
-    position = {ident: i for i, ident in enumerate(entries)}
+    producers: dict[str, dict[str, None]] = {ident: {} for ident in entries}
+    consumers: dict[str, dict[str, None]] = {ident: {} for ident in entries}
     for ident, entry in entries.items():
-        graph.add_node(ident)
         for ref in refs_of(entry.get("inputs")):
             node = ref.split("[", 1)[0]
-            if node in entries:
-                graph.add_edge(node, ident)
-    order = list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
+            if node in entries and node not in producers[ident]:
+                producers[ident][node] = None
+                consumers[node][ident] = None
+    order = kahn_order(list(entries), consumers, producers)
+    if len(order) != len(entries):
+        raise ValueError("the model's layers call each other in a cycle")
     previous = next(iter(inputs)) if len(inputs) == 1 else None
     result = []
     for ident in order:

@@ -25,7 +25,7 @@ from graphmask.analysis.layers import layer_info, nested_layer, node_info
 from graphmask.catalog import load_catalog
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import Binding, Node, SpecGraph
-from graphmask.keras.imports import ALLOW_ADVICE, LAMBDA_CALLABLE_ARGS, ImportRefused, import_object, is_import_path
+from graphmask.keras.imports import ALLOW_ADVICE, ImportRefused, import_object, is_import_path
 
 
 class BuildFailure(Exception):
@@ -126,13 +126,14 @@ class LayerFactory:
                 inner_type, inner_args = nested
                 inner_name = inner_args.get("name") or f"{name}_{wrapped[key]}"
                 kwargs[key] = self._instantiate(inner_type, inner_args, where + (key,), node_id, inner_name)
-            elif info is not None and info.name == "Lambda" and key in LAMBDA_CALLABLE_ARGS:
+            elif info is not None and key in info.callable_args:
                 kwargs[key] = self._lambda_callable(key, value, where + (key,), node_id)
             else:
                 kwargs[key] = value
-        if info is not None and info.name == "Lambda" and "function" not in args:
+        if info is not None and info.callable_args and info.callable_args[0] not in args:
             raise BuildFailure(self.g.diagnostic(
-                codes.GM104, "`Lambda` needs `function: package.module:function_name` (imported via --allow-import)",
+                codes.GM104, f"`{info.name}` needs `{info.callable_args[0]}: package.module:function_name` "
+                "(imported via --allow-import)",
                 where, node=node_id))
         kwargs["name"] = name
         return kwargs

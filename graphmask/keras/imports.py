@@ -14,8 +14,6 @@ from typing import Iterable
 
 from graphmask.spec.models import IMPORT_PATH_PATTERN
 
-# Lambda arguments that name a Python callable (imported via the allow-list).
-LAMBDA_CALLABLE_ARGS = ("function", "mask", "output_shape")
 
 _PATH_RE = re.compile(IMPORT_PATH_PATTERN)
 
