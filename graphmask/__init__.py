@@ -6,7 +6,6 @@ The lint path (``load``, ``check``, ``explain``) never imports TensorFlow;
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -22,6 +21,8 @@ __version__ = "0.1.0"
 # Public names -> the module that defines them, imported on first use: every
 # `graphmask ...` command imports this package, and most need few of them
 # (a cached `check` needs neither pydantic nor the checker).
+from graphmask.lazy import lazy_names  # noqa: E402
+
 _LAZY = {
     "RULES": "graphmask.diagnostics", "Diagnostic": "graphmask.diagnostics", "Rule": "graphmask.diagnostics",
     "Severity": "graphmask.diagnostics", "ExplainError": "graphmask.errors", "GraphmaskError": "graphmask.errors",
@@ -30,17 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'graphmask' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 def check(model: Any, *, select: str | list[str] | None = None,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from graphmask.spec.limits import Limits
@@ -15,6 +14,8 @@ if TYPE_CHECKING:
 
 # Names -> their module, imported on first use: `Limits` (all a cached `check`
 # needs) must not cost pydantic and YAML.
+from graphmask.lazy import lazy_names  # noqa: E402
+
 _LAZY = {
     "Limits": "graphmask.spec.limits",
     "LoadResult": "graphmask.spec.loader", "load_file": "graphmask.spec.loader", "load_text": "graphmask.spec.loader",
@@ -27,17 +28,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'graphmask.spec' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 def json_schema() -> dict:
