@@ -48,3 +48,17 @@ def test_each_rule_module_emits_its_own_code():
     for code, module in emitted_codes().items():
         assert module.CODE is RULES[code]
         assert module.__doc__.startswith(code), f"{module.__name__}: its docstring opens with its code"
+
+
+def test_the_analyses_name_no_keras_class():
+    """Keras knowledge lives in the catalog: no string in graphmask/analysis/ is a Keras layer's name."""
+    from graphmask.catalog import load_catalog
+
+    names = set(load_catalog().names())
+    found = []
+    for path in (PACKAGE / "analysis").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value!r}")
+    assert found == []
