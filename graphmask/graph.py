@@ -9,7 +9,6 @@ works on ``SpecGraph`` and never re-parses refs.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from graphmask import codes
 from graphmask.dag import ancestors, kahn_order
 from graphmask.diagnostics import Diagnostic
 from graphmask.suggest import did_you_mean
-from graphmask.spec.models import REF_PATTERN, InputSpec, LayerSpec, Spec, parse_ref
+from graphmask.spec.models import InputSpec, LayerSpec, Spec, parse_ref
 from graphmask.spec.yaml_loader import Position
 
 if TYPE_CHECKING:
@@ -36,9 +35,6 @@ class Binding:
     @property
     def ref(self) -> str:
         return self.node if self.index is None else f"{self.node}[{self.index}]"
-
-
-_REF = re.compile(REF_PATTERN)
 
 
 @dataclass
@@ -175,7 +171,12 @@ def _call_refs(layer: LayerSpec, where: tuple, ids: set[str]) -> list[tuple[str 
     no node stays a plain value.
     """
     def is_ref(value: Any) -> bool:
-        return isinstance(value, str) and _REF.match(value) is not None and parse_ref(value)[0] in ids
+        if not isinstance(value, str):
+            return False
+        try:
+            return parse_ref(value)[0] in ids
+        except ValueError:  # not ref-shaped: a plain string value
+            return False
 
     result: list[tuple[str | int, str, tuple]] = []
     for keyword, value in layer.call.items():
