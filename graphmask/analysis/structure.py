@@ -7,7 +7,6 @@ GM105 (output index), GM108 (unused node), GM109 (input count).
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Iterator, Mapping
 
 from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer
@@ -15,10 +14,9 @@ from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
 from graphmask.graph import Node, SpecGraph
-from graphmask.spec.models import IMPORT_PATH_PATTERN
+from graphmask.spec.models import IMPORT_PATH
 from graphmask.suggest import did_you_mean
 
-_IMPORT_PATH = re.compile(IMPORT_PATH_PATTERN)
 
 
 def check_structure(g: SpecGraph) -> list[Diagnostic]:
@@ -106,7 +104,7 @@ def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: t
                                where if args else where[:-1] + ("type",), node=node_id)
     for name in info.callable_args:
         value = args.get(name)
-        if isinstance(value, str) and not _IMPORT_PATH.match(value):
+        if isinstance(value, str) and not IMPORT_PATH.match(value):
             yield g.diagnostic(codes.GM104, f"`{info.name}({name}=...)` must name a function as "
                                f"`package.module:function_name` (code in strings is never evaluated), got {value!r}",
                                where + (name,), node=node_id)

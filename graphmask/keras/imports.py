@@ -9,13 +9,11 @@ when its module is one of, or inside one of, the packages given with
 from __future__ import annotations
 
 import importlib
-import re
 from typing import Iterable
 
-from graphmask.spec.models import IMPORT_PATH_PATTERN
+from graphmask.spec.models import IMPORT_PATH as _PATH_RE
 
 
-_PATH_RE = re.compile(IMPORT_PATH_PATTERN)
 
 
 class ImportRefused(Exception):

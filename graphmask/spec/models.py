@@ -28,6 +28,7 @@ CODE_PATTERN = r"^GM[0-9]{3}$"
 # `package.module:Name`: how a spec names Python code (imported only by compile/run, when allowed)
 IMPORT_PATH_PATTERN = r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$"
 _REF_RE = re.compile(r"^(?P<node>[A-Za-z_][A-Za-z0-9_]*)(\[(?P<index>[0-9]+)\])?$")
+IMPORT_PATH = re.compile(IMPORT_PATH_PATTERN)
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
 Ref = Annotated[str, StringConstraints(pattern=REF_PATTERN, max_length=220)]
