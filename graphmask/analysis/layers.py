@@ -24,7 +24,8 @@ def custom_layer_info(name: str, custom: CustomLayerSpec) -> LayerInfo:
         args=MappingProxyType({a: ArgInfo(a, required=False) for a in (declared_args or [])}),
         # Without a declared argument list we cannot know the constructor.
         accepts_var_kwargs=declared_args is None,
-        call_args=("inputs", "mask") if custom.mask.consumes else ("inputs",),
+        call_args=tuple(custom.call_args) if custom.call_args else
+        ("inputs", "mask") if custom.mask.consumes else ("inputs",),
         min_inputs=custom.inputs or 1,
         max_inputs=custom.inputs,
         mask=MaskRule.from_declaration(custom.mask.model_dump(exclude_none=True)),

@@ -35,6 +35,17 @@ class CustomLayers:
         if how.startswith("unverified"):
             result.assumptions.append(f"custom layer `{class_name}` ({path}): {how}")
 
+    def declare_args(self, class_name: str, args: Mapping[str, Any], result: Any) -> None:
+        """Add the constructor arguments a call's config uses to the class's ``args:`` (so GM104 checks them).
+
+        A saved config holds exactly what ``from_config`` passes to the constructor, so each of its keys is
+        an argument the class takes.
+        """
+        declaration = result.spec["custom_layers"][class_name]
+        names = sorted(set(declaration.get("args", [])) | set(args))
+        if names:
+            declaration["args"] = names
+
     def mask_of(self, class_name: str, path: str) -> tuple[dict[str, Any], str]:
         """(the ``mask:`` declaration, the comment saying where it comes from)."""
         top = path.split(":", 1)[0].split(".")[0]

@@ -205,6 +205,8 @@ class _Base:
         elif self.catalog[class_name].callable_args:  # Lambda: Python functions, as `module:name`
             config = self._callables(config, self.catalog[class_name].callable_args, label, where)
         args = self.conv.args(class_name, config, label)
+        if self.catalog.get(class_name) is None:
+            self.custom.declare_args(class_name, args, self.result)
         entry: dict[str, Any] = {"id": ident, "type": class_name}
         if args:
             entry["args"] = args
@@ -441,7 +443,9 @@ class _Functional(_Base):
             if op is not None:
                 return self._op_inputs(ident, op, node, where)
         info = None if _is_model(layer) else self.catalog.get(layer["class_name"])
-        call_args = [a for a in (info.call_args if info else ()) if a not in _RECORDED_ONLY]
+        declared = self.result.spec.get("custom_layers", {}).get(layer["class_name"], {}) if info is None else {}
+        call_args = [a for a in (info.call_args if info else declared.get("call_args") or ())
+                     if a not in _RECORDED_ONLY]
         positional, keywords, call = [], {}, {}
         for i, value in enumerate(node.get("args", [])):
             histories = _tensors(value)

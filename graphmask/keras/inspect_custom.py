@@ -28,6 +28,15 @@ class InspectedCustomLayers(CustomLayers):
     def declare(self, class_name: str, layer: Mapping[str, Any], result: Any, where: tuple) -> None:
         self.configs.setdefault(class_name, layer.get("config", {}))
         super().declare(class_name, layer, result, where)
+        cls = self._class(class_name, result.spec["custom_layers"][class_name]["import"])
+        if cls is not None:
+            result.spec["custom_layers"][class_name]["call_args"] = call_parameters(cls)
+
+    def _class(self, class_name: str, path: str) -> type | None:
+        try:
+            return self.classes.get(class_name) or import_object(path, self.allow)
+        except ImportRefused:
+            return None
 
     def mask_of(self, class_name: str, path: str) -> tuple[dict[str, Any], str]:
         try:
@@ -41,7 +50,7 @@ class InspectedCustomLayers(CustomLayers):
         import keras
 
         overrides = getattr(cls, "compute_mask", None) is not getattr(keras.layers.Layer, "compute_mask")
-        consumes = "mask" in inspect.signature(cls.call).parameters
+        consumes = "mask" in call_parameters(cls)
         try:
             instance = cls.from_config(dict(self.configs.get(class_name, {})))
             supports = bool(instance.supports_masking) or overrides
@@ -53,6 +62,13 @@ class InspectedCustomLayers(CustomLayers):
         if output is not None:
             mask["output"] = output
         return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
+
+
+def call_parameters(cls: type) -> list[str]:
+    """The named parameters of ``cls.call``, in order (``self``, ``*args`` and ``**kwargs`` left out)."""
+    named = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+             inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in list(inspect.signature(cls.call).parameters.values())[1:] if p.kind in named]
 
 
 def _output_kind(layer: Any) -> str | None:

@@ -119,6 +119,9 @@ class CustomLayerSpec(_Strict):
     inputs: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="number of tensor inputs (optional)"
     )
+    call_args: list[Id] | None = Field(
+        default=None, description="the parameters of call(), in order (optional; the first takes the inputs, "
+        "a node's `inputs:` mapping names them); default: `inputs`, and `mask` when the layer consumes it")
 
 
 InputsField = Union[Ref, list[Ref], dict[Id, Union[Ref, list[Ref]]]]

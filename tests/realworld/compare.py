@@ -19,9 +19,12 @@ as the importer names them):
   (``LEAK_CODES``); Keras's probe says whether appending padding changed any
   output.
 
-Each model is imported the way a user who knows the data would: padding the
-model states itself is inferred, and the padding the collection declares for
-an input that states none is given as ``--pad`` would give it.
+Each model is imported the way its author would: padding the model states
+itself is inferred, the padding the collection declares for an input that
+states none is given as ``--pad`` would give it, and the collection's own
+custom layers are read from their classes (``--allow-import tests``: the
+author has the code). The unverified declarations an import without the code
+writes are tested apart (``test_compare.py``).
 
 A model ``import`` refuses is one ``import_refused`` disagreement.  Each
 disagreement also names the issue-12 category it belongs to.
@@ -67,6 +70,9 @@ class Comparison:
 # the layer that then reads padding is GM205.
 LEAK_CODES = frozenset({"GM201", "GM205", "GM208"})
 
+# The package the collection's custom layers live in (``--allow-import`` for ``graphmask_view``).
+CUSTOM_CODE = ("tests",)
+
 
 def declared_pads(name: str, input_names: list[str]) -> dict[str, tuple[Any, str]]:
     """What ``--pad`` states for a collection model: its declared padded inputs (ends-padded, numeric pad)."""
@@ -77,25 +83,35 @@ def declared_pads(name: str, input_names: list[str]) -> dict[str, tuple[Any, str
             if seq.padded and seq.side in ("post", "pre") and seq.kind != "onehot"}
 
 
-def graphmask_view(path: Path, name: str | None = None) -> tuple[Any, list, list[str], dict]:
-    """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it.
+def imported(path: Path, name: str | None = None) -> Any:
+    """The ``ConvertResult`` of ``graphmask import`` on a saved model, as its author runs it (see above).
 
     With a collection ``name``, its declared padding is stated where the model states none (``--pad``).
+    Raises ``ConvertError`` as ``import`` does.
     """
+    from graphmask.convert.load import convert_file
+    from graphmask.keras.inspect_custom import InspectedCustomLayers
+
+    custom = InspectedCustomLayers(allow=CUSTOM_CODE)
+    result = convert_file(path, custom=custom)
+    if name is not None and not result.problems:
+        inputs = result.spec.get("inputs", {})
+        stated = {k: v for k, v in declared_pads(name, list(inputs)).items()
+                  if inputs[k].get("pad_value") is None}
+        if stated:
+            result = convert_file(path, custom=custom, pads=stated)
+    return result
+
+
+def graphmask_view(path: Path, name: str | None = None) -> tuple[Any, list, list[str], dict]:
+    """(MaskFlow, diagnostics, import problems, spec data) for a saved model; no flow when import refuses it."""
     import graphmask
     from graphmask.explainer import ExplainError
     from graphmask.convert import ConvertError
-    from graphmask.convert.load import convert_file
     from graphmask.spec.writer import to_yaml
 
     try:
-        result = convert_file(path)
-        if name is not None and not result.problems:
-            inputs = result.spec.get("inputs", {})
-            stated = {k: v for k, v in declared_pads(name, list(inputs)).items()
-                      if inputs[k].get("pad_value") is None}
-            if stated:
-                result = convert_file(path, pads=stated)
+        result = imported(path, name)
     except ConvertError as exc:  # what `graphmask import` reports as a usage error
         return None, [], [f"ConvertError: {exc}"], {}
     if result.problems:
