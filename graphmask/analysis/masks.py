@@ -313,9 +313,10 @@ def _generated_layout(g: SpecGraph, flow: NodeFlow) -> tuple[bool | None, str]:
     sides = {g.nodes[p].input_spec.padding for p in source.padded}
     if sides == {"post"}:
         return True, ""
-    if "pre" in sides:
-        pre = sorted(p for p in source.padded if g.nodes[p].input_spec.padding == "pre")
-        return False, f"from left-padded input {', '.join(f'`{p}`' for p in pre)}"
+    for side, where in (("pre", "from left-padded input {}"), ("gaps", "from input {} with gaps (missing steps)")):
+        if side in sides:
+            names = sorted(p for p in source.padded if g.nodes[p].input_spec.padding == side)
+            return False, where.format(", ".join(f"`{p}`" for p in names))
     return None, ""
 
 

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("model", metavar="MODEL", help="a .keras file, or a JSON file from model.to_json()")
     parser.add_argument("-o", "--output", required=True, metavar="SPEC.yaml", help="where to write the spec")
     parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
-    parser.add_argument("--pad", metavar="INPUT=VALUE[:post|pre]", action="append", default=[],
+    parser.add_argument("--pad", metavar="INPUT=VALUE[:post|pre|gaps]", action="append", default=[],
                         help="state how an input is padded (e.g. tokens=0:post); overrides what is inferred")
     parser.add_argument("--allow-import", metavar="PKG", action="append", default=[],
                         help="import custom layer classes from this package to read their mask behaviour "

@@ -7,14 +7,18 @@ means ``v`` is, also where the layer is the first of a sub-model called on
 that input. Those become the input's ``pad_value`` (the side is Keras's
 usual ``post``), so the checker's padding rules (GM205, GM402) apply to an
 imported model. Each assumption is recorded (a spec comment, a line on
-stderr); ``--pad NAME=VALUE[:post|pre]`` states or overrides it.
+stderr); ``--pad NAME=VALUE[:post|pre|gaps]`` states or overrides it. VALUE
+is a number, or comma-separated numbers for the feature vector of a padded
+step (``chars=1,0,0,0`` for one-hot inputs padded with symbol 0); ``gaps``
+says the pad value marks missing steps anywhere in a sequence.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-SIDES = ("post", "pre")
+SIDES = ("post", "pre", "gaps")
+_USAGE = "expected INPUT=VALUE[:post|pre|gaps], VALUE a number or comma-separated numbers (e.g. tokens=0:post)"
 
 
 class PadError(ValueError):
@@ -22,20 +26,25 @@ class PadError(ValueError):
 
 
 def parse_pad(text: str) -> tuple[str, tuple[Any, str]]:
-    """``tokens=0:post`` -> ``("tokens", (0, "post"))``; the side defaults to post."""
+    """``tokens=0:post`` -> ``("tokens", (0, "post"))``; ``chars=1,0,0`` -> ``("chars", ([1, 0, 0], "post"))``;
+    the side defaults to post."""
     name, eq, rest = text.partition("=")
     value_text, _, side = rest.partition(":")
     side = side or "post"
     if not eq or not name or not value_text or side not in SIDES:
-        raise PadError(f"--pad {text!r}: expected INPUT=VALUE or INPUT=VALUE:post|pre (e.g. tokens=0:post)")
+        raise PadError(f"--pad {text!r}: {_USAGE}")
+    numbers = [_number(part, text) for part in value_text.split(",")]
+    return name, (numbers if "," in value_text else numbers[0], side)
+
+
+def _number(text: str, whole: str) -> int | float:
     try:
-        value: Any = int(value_text)
+        return int(text)
     except ValueError:
         try:
-            value = float(value_text)
+            return float(text)
         except ValueError:
-            raise PadError(f"--pad {text!r}: the pad value must be a number") from None
-    return name, (value, side)
+            raise PadError(f"--pad {whole!r}: the pad value must be a number or comma-separated numbers") from None
 
 
 def _stated_pad(layer: Mapping[str, Any]) -> tuple[Any, str] | None:
@@ -81,7 +90,7 @@ def apply_padding(result: Any, pads: Mapping[str, tuple[Any, str]]) -> None:
             continue
         inputs[feeder]["pad_value"] = value
         note = f"inferred: `{feeder}` is padded with {value!r} at the end (post), because {why}; " \
-               f"state it otherwise with --pad {feeder}=VALUE:post|pre"
+               f"state it otherwise with --pad {feeder}=VALUE:post|pre|gaps"
         result.comments[("inputs", feeder)] = note
         result.assumptions.append(note)
     for name, (value, side) in pads.items():
@@ -90,5 +99,6 @@ def apply_padding(result: Any, pads: Mapping[str, tuple[Any, str]]) -> None:
         inputs[name]["pad_value"] = value
         if side != "post":
             inputs[name]["padding"] = side
-        result.comments[("inputs", name)] = f"stated: --pad {name}={value}:{side}"
+        shown = ",".join(map(str, value)) if isinstance(value, list) else value
+        result.comments[("inputs", name)] = f"stated: --pad {name}={shown}:{side}"
 

@@ -289,7 +289,8 @@ def _random_values(declared: InputSpec, shape: list[int], rng: np.random.Generat
 
 
 def _pad(values: np.ndarray, declared: InputSpec, rng: np.random.Generator) -> None:
-    """Overwrite the tail (or head, for `padding: pre`) of each sample's first axis."""
+    """Overwrite the tail (or head, for `padding: pre`; steps drawn at random, for `gaps`) of each sample's
+    first axis."""
     steps = values.shape[1]
     pad_value = bool(declared.pad_value) if declared.dtype == "bool" else declared.pad_value
     for i in range(values.shape[0]):
@@ -298,6 +299,8 @@ def _pad(values: np.ndarray, declared: InputSpec, rng: np.random.Generator) -> N
             continue
         if declared.padding == "pre":
             values[i, : steps - length] = pad_value
+        elif declared.padding == "gaps":
+            values[i, rng.choice(steps, size=steps - length, replace=False)] = pad_value
         else:
             values[i, length:] = pad_value
 

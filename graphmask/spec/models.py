@@ -61,19 +61,29 @@ class InputSpec(_Strict):
         description="per-sample shape (no batch axis); null = any length"
     )
     dtype: DType = Field(default="float32", description="tensor dtype: an int type for token ids")
-    pad_value: Union[int, float, None] = Field(
-        default=None, description="declares that this input is padded with this value"
+    pad_value: Union[int, float, list[Union[int, float]], None] = Field(
+        default=None, description="declares that this input is padded with this value: a number, or a list "
+        "(the feature vector of a padded step, e.g. the one-hot of the pad symbol)"
     )
-    padding: Literal["post", "pre"] = Field(
-        default="post", description="which side of the sequence the padding is on"
+    padding: Literal["post", "pre", "gaps"] = Field(
+        default="post", description="where the padding is: at the end (post), at the start (pre), or at any "
+        "step (gaps: missing steps marked with the pad value)"
     )
 
     @field_validator("pad_value")
     @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("pad_value must be a finite number")
+    def _finite(cls, value: Any) -> Any:
+        for number in value if isinstance(value, list) else [value]:
+            if isinstance(number, float) and number != number or number in (float("inf"), float("-inf")):
+                raise ValueError("pad_value must hold finite numbers")
         return value
+
+    @model_validator(mode="after")
+    def _vector_fits(self) -> "InputSpec":
+        if isinstance(self.pad_value, list) and (len(self.shape) < 2 or self.shape[-1] != len(self.pad_value)):
+            raise ValueError(f"a pad_value list gives one value per feature: {len(self.pad_value)} values, but "
+                             f"the input's last axis is {self.shape[-1] if len(self.shape) > 1 else 'absent'}")
+        return self
 
 
 class MaskDeclaration(_Strict):

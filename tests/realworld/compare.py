@@ -21,7 +21,8 @@ as the importer names them):
 
 Each model is imported the way its author would: padding the model states
 itself is inferred, the padding the collection declares for an input that
-states none is given as ``--pad`` would give it, and the collection's own
+states none (or that is not at the end) is given as ``--pad`` would give it,
+and the collection's own
 custom layers are read from their classes (``--allow-import tests``: the
 author has the code). The unverified declarations an import without the code
 writes are tested apart (``test_compare.py``).
@@ -75,12 +76,17 @@ CUSTOM_CODE = ("tests",)
 
 
 def declared_pads(name: str, input_names: list[str]) -> dict[str, tuple[Any, str]]:
-    """What ``--pad`` states for a collection model: its declared padded inputs (ends-padded, numeric pad)."""
+    """What ``--pad`` states for a collection model: each padded input's pad (a one-hot input's: the pad
+    symbol's vector) and where it is (``mid``, missing steps, is ``gaps``)."""
     from tests.realworld.models import MODELS
 
     real = MODELS[name]
-    return {input_name: (seq.pad, seq.side) for input_name, seq in zip(input_names, real.inputs)
-            if seq.padded and seq.side in ("post", "pre") and seq.kind != "onehot"}
+    return {input_name: (_pad_of(seq), "gaps" if seq.side == "mid" else seq.side)
+            for input_name, seq in zip(input_names, real.inputs) if seq.padded}
+
+
+def _pad_of(seq: Any) -> Any:
+    return [int(i == seq.pad) for i in range(seq.size)] if seq.kind == "onehot" else seq.pad
 
 
 def imported(path: Path, name: str | None = None) -> Any:
@@ -96,8 +102,9 @@ def imported(path: Path, name: str | None = None) -> Any:
     result = convert_file(path, custom=custom)
     if name is not None and not result.problems:
         inputs = result.spec.get("inputs", {})
+        # what the model leaves unsaid, or says wrong (inferred padding is taken to be at the end)
         stated = {k: v for k, v in declared_pads(name, list(inputs)).items()
-                  if inputs[k].get("pad_value") is None}
+                  if inputs[k].get("pad_value") is None or v[1] != "post"}
         if stated:
             result = convert_file(path, custom=custom, pads=stated)
     return result
