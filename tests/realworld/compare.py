@@ -10,8 +10,9 @@ as the importer names them):
   count the same number of tensors; otherwise whether any did);
 - ``mask_out``: which outputs carry a mask when the model runs;
 - ``role``: the roles the run decides -- ``consumer`` (``call()`` received a
-  mask argument that was not None) and ``unsupported`` (Keras warned that the
-  layer destroys the mask);
+  mask argument holding a mask; graphmask's claim is ``call_gets_mask``, by
+  Keras's call-argument rule) and ``unsupported`` (Keras warned that the layer
+  destroys the mask);
 - ``cudnn``: GM402 on the node vs Keras's own check rejecting the mask the RNN
   received (``cudnn_rejects_mask``);
 - ``behaviour`` (per model): graphmask predicts that padding changes the
@@ -166,9 +167,15 @@ def _node_id(layer: str, call: int) -> str:
     return name if call == 0 else f"{name}_call{call + 1}"
 
 
+def _holds_a_mask(value: Any) -> bool:
+    """A recorded mask argument that holds a mask (``Attention``'s ``mask=[None, None]`` holds none)."""
+    return any(map(_holds_a_mask, value)) if isinstance(value, list) and not isinstance(value, str) \
+        else value is not None
+
+
 def _roles(call: dict[str, Any]) -> list[str]:
     roles = []
-    if any(v is not None for v in call["mask_args"].values()):
+    if any(_holds_a_mask(v) for v in call["mask_args"].values()):
         roles.append("consumer")
     if call["warned"]:
         roles.append("unsupported")
@@ -248,7 +255,10 @@ def compare(name: str, path: Path, truth: dict[str, Any]) -> Comparison:
             differ("mask_in", any(mask_in), any(keras_in))
         mask_out = node.mask_out if isinstance(node.mask_out, list) else [node.mask_out]
         differ("mask_out", mask_out, [m is not None for m in call["outputs_masked"]][: len(mask_out)])
-        differ("role", [r for r in node.roles if r in ("consumer", "unsupported")], _roles(call))
+        # graphmask's claim that call() is handed a mask (Keras's call-argument rule), beside its role
+        # "unsupported"; whether the layer then reads it is what the behaviour probe shows
+        differ("role", ["consumer"] * node.gets_mask + ["unsupported"] * ("unsupported" in node.roles),
+               _roles(call))
         if "cudnn" in call:
             differ("cudnn", node.id in gm402, bool(call["cudnn"].get("cudnn_rejects_mask")))
     probed = [o["changed"] for b in truth["behaviour"] for o in b.get("outputs", [])]
