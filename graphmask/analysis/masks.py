@@ -46,7 +46,7 @@ from graphmask.analysis.flow import OPAQUE, ROLES, Mask, MaskFlow, NodeFlow, Ten
 from graphmask.analysis.keras_schedule import execution_order
 from graphmask.analysis.layers import node_info, resolve_mask, wrapped_layer
 from graphmask.catalog.shapes import Shape
-from graphmask.catalog import LayerInfo, ResolvedMask, matches
+from graphmask.catalog import LayerInfo, ResolvedMask, load_catalog, matches
 from graphmask.graph import Binding, Node, SpecGraph
 
 __all__ = ["infer_masks"]
@@ -94,7 +94,7 @@ def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> di
         if node.kind == "input":
             flows[node_id] = _input_flow(node)
         elif node.kind in ("model", "model_input"):
-            flows[node_id] = _boundary_flow(node, flows, runtime is not None)
+            flows[node_id] = _boundary_flow(g, node, flows, runtime)
         else:
             flows[node_id] = _layer_flow(g, node, flows, runtime)
             if runtime is not None:
@@ -173,7 +173,7 @@ def _input_flow(node: Node) -> NodeFlow:
     return NodeFlow(node, outputs=[state])
 
 
-def _boundary_flow(node: Node, flows: dict[str, NodeFlow], running: bool) -> NodeFlow:
+def _boundary_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: "_Runtime | None") -> NodeFlow:
     """Into (``model_input``) or out of (``model``) a sub-model: its tensors, unchanged, as Keras passes them.
 
     A sub-model called on a KerasTensor runs ``compute_output_spec``, which
@@ -184,8 +184,26 @@ def _boundary_flow(node: Node, flows: dict[str, NodeFlow], running: bool) -> Nod
     (docs/keras-mask-facts.md R1).
     """
     inputs = [state_of(flows, b) for b in node.bindings]
-    outputs = inputs if running else [replace(t, mask=None) for t in inputs]
-    return NodeFlow(node, inputs=inputs, outputs=list(outputs) or [OPAQUE])
+    outputs = inputs if runtime is not None else [replace(t, mask=None) for t in inputs]
+    flow = NodeFlow(node, inputs=inputs, outputs=list(outputs) or [OPAQUE])
+    if node.kind == "model":
+        _model_call_roles(g, flow, runtime.symbolic if runtime is not None else flows)
+    return flow
+
+
+def _model_call_roles(g: SpecGraph, flow: NodeFlow, symbolic: Mapping[str, NodeFlow]) -> None:
+    """A sub-model's call: the ``mask=`` it gets is the one bound when the outer model was built, from the
+    symbolic masks of its tensors (experiment: io_nmt_transformer_nested's decoder is handed
+    ``[None, None]`` though its second input is masked when the model runs; docs/keras-mask-facts.md R1).
+    A model that does not support masking is warned about when that mask is set (the catalog's
+    ``sub_models``); the masks its layers set stay on its outputs."""
+    facts = load_catalog().sub_models.get("Functional", {})
+    sub = g.spec.models.get(flow.node.layer.model)
+    masks = [symbolic[f"{flow.node.id}/{name}"].inputs[0].mask for name in (sub.inputs if sub else ())
+             if f"{flow.node.id}/{name}" in symbolic]
+    flow.gets_mask = bool(facts.get("call_has_mask_arg")) and any(m is not None for m in masks)
+    if masks and masks[0] is not None and not facts.get("supports_masking", True):
+        flow.roles = ["unsupported"]
 
 
 def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo | None, dict | None]:

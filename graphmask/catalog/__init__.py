@@ -259,6 +259,9 @@ class Catalog:
         # call parameters that are not tensor inputs of the graph (besides every `<arg>_mask`)
         self.auxiliary_call_args: frozenset[str] = frozenset(data.get("auxiliary_call_args", ()))
         self.semantics: Mapping[str, Any] = _freeze(dict(data.get("semantics", {})))
+        # a model called as a layer: {"call_has_mask_arg", "supports_masking"} per model class (a spec's
+        # sub-models compile to Functional models)
+        self.sub_models: Mapping[str, Any] = _freeze(dict(data.get("sub_models", {})))
         self._layers = _Entries(data["layers"])
         # keras.ops functions that apply to KerasTensors, in the layers' vocabulary (category "op")
         self._ops = _Entries(data.get("ops", {}))

@@ -131,6 +131,24 @@ def _kwargs_popped(func) -> set[str]:
     return set(_kwargs_popped_defaults(func))
 
 
+def sub_model_facts() -> dict[str, Any]:
+    """How Keras treats a model called as a layer, per model class (docs/keras-mask-facts.md R1): whether its
+    ``call()`` takes ``mask=`` (Keras hands it the call's masks) and whether it supports masking (if not,
+    Keras warns when the first input is masked; the outputs keep the masks the inner layers set)."""
+    import keras
+
+    def built(make):
+        keras.utils.clear_session()
+        return make(keras.Input((None, 2)))
+
+    models = {
+        "Functional": built(lambda x: keras.Model(x, keras.layers.Dense(1)(x))),
+        "Sequential": built(lambda x: keras.Sequential([x, keras.layers.Dense(1)])),
+    }
+    return {kind: {"call_has_mask_arg": "mask" in inspect.signature(model.call).parameters,
+                   "supports_masking": bool(model.supports_masking)} for kind, model in models.items()}
+
+
 def base_kwargs() -> list[str]:
     from keras.src.layers.layer import Layer
 
@@ -288,6 +306,7 @@ def build_catalog(run_experiments: bool = True, log=None) -> dict:
         "keras_backend": keras.backend.backend(),
         "base_kwargs": base_kwargs(),
         "auxiliary_call_args": list(curated.AUXILIARY_CALL_ARGS),
+        "sub_models": sub_model_facts(),
         "semantics": probe.SEMANTICS,
         "layers": layers,
         "ops": ops.build_ops() if run_experiments else {},
