@@ -209,6 +209,16 @@ def observe(model: Any, real: RealModel) -> dict[str, Any]:
     }
 
 
+def _valid_difference(a: np.ndarray, b: np.ndarray, axes: list[int], valid: int, pre: bool) -> float:
+    """The largest difference of one sample's outputs at its ``valid`` steps along ``axes`` (the last ones, for
+    left padding); ``b`` is the same sample with extra padding."""
+    def steps(x: np.ndarray) -> np.ndarray:
+        for ax in axes:
+            x = np.take(x, range(x.shape[ax] - valid, x.shape[ax]) if pre else range(valid), axis=ax)
+        return x
+    return float(np.abs(steps(a) - steps(b)).max(initial=0.0))
+
+
 def probe(model: Any, real: RealModel) -> list[dict[str, Any]]:
     """Per padded input: does appending ``EXTRA_PAD`` pad steps change each output at its valid positions?"""
     base = [np.asarray(o) for o in _outputs(model(feed(model, real.sample()), training=False))]
@@ -224,17 +234,14 @@ def probe(model: Any, real: RealModel) -> list[dict[str, Any]]:
         time = real.sample()[k].shape[1]
         per_output = []
         for a, b in zip(base, longer):
-            if a.ndim >= 2 and a.shape[1] == time and b.shape[1] == time + EXTRA_PAD:
-                lengths = real.lengths(k)
-                pre = seq.side == "pre"
-                diffs = [np.abs(a[i, time - n:] - b[i, time + EXTRA_PAD - n:]).max() if pre
-                         else np.abs(a[i, :n] - b[i, :n]).max() for i, n in enumerate(lengths)]
-                diff = float(max(diffs))
-            elif a.shape == b.shape:
-                diff = float(np.abs(a - b).max())
-            else:
+            # the axes that grew with the input's time axis (attention scores have two time axes, and only
+            # the padded input's grows): compared at that input's valid steps, every other axis whole
+            grown = [ax for ax in range(1, a.ndim) if a.shape[ax] == time and b.shape[ax] == time + EXTRA_PAD]
+            if a.ndim != b.ndim or any(a.shape[ax] != b.shape[ax] for ax in range(a.ndim) if ax not in grown):
                 per_output.append({"changed": True, "max_abs_diff": None, "note": "shape changed"})
                 continue
+            diff = max(_valid_difference(a[i], b[i], [ax - 1 for ax in grown], n, seq.side == "pre")
+                       for i, n in enumerate(real.lengths(k)))
             per_output.append({"changed": diff > TOLERANCE, "max_abs_diff": diff})
         found.append({"input": k, "probe": f"append {EXTRA_PAD} pad steps ({seq.side})", "outputs": per_output})
     return found
