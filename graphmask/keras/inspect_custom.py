@@ -58,9 +58,11 @@ class InspectedCustomLayers(CustomLayers):
             return ({"supports_masking": overrides, "consumes": consumes},
                     f"read from {path} (not built from the config: {type(exc).__name__}); review `output`")
         mask: dict[str, Any] = {"supports_masking": supports, "consumes": consumes}
-        output = _output_kind(instance) if overrides else None
+        output, outputs = _output_kind(instance) if overrides else (None, 1)
         if output is not None:
             mask["output"] = output
+        if outputs > 1:
+            mask["outputs"] = outputs
         return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
 
 
@@ -71,8 +73,9 @@ def call_parameters(cls: type) -> list[str]:
     return [p.name for p in list(inspect.signature(cls.call).parameters.values())[1:] if p.kind in named]
 
 
-def _output_kind(layer: Any) -> str | None:
-    """What ``compute_mask`` returns on int ids (0 = padding) with and without a mask, as a declaration kind."""
+def _output_kind(layer: Any) -> tuple[str | None, int]:
+    """What ``compute_mask`` returns on int ids (0 = padding) with and without a mask, as a declaration kind,
+    and how many masks (one per output: TemporalSplit's two halves)."""
     import numpy as np
     from keras import ops
 
@@ -82,12 +85,16 @@ def _output_kind(layer: Any) -> str | None:
         without = layer.compute_mask(ops.convert_to_tensor(ids), None)
         with_mask = layer.compute_mask(ops.convert_to_tensor(ids), ops.convert_to_tensor(given))
     except Exception:  # noqa: BLE001 - needs another input shape: leave `output` to its default
-        return None
+        return None, 1
     if without is not None:
-        return "generated"
+        return "generated", _count(without)
     if with_mask is None:
-        return "none"
+        return "none", 1
     if isinstance(with_mask, (list, tuple)):
-        return "custom"
+        return "custom", _count(with_mask)
     same = np.shape(with_mask) == given.shape and bool(np.all(np.asarray(with_mask) == given))
-    return "same" if same else "custom"
+    return ("same" if same else "custom"), 1
+
+
+def _count(masks: Any) -> int:
+    return len(masks) if isinstance(masks, (list, tuple)) else 1
