@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from graphmask.catalog import ArgInfo, LayerInfo, MaskRule, ResolvedMask, load_catalog
+from graphmask.catalog.shapes import ShapeRule
 from graphmask.graph import Node
 from graphmask.spec.models import CustomLayerSpec, Spec
 
@@ -29,6 +30,7 @@ def custom_layer_info(name: str, custom: CustomLayerSpec) -> LayerInfo:
         min_inputs=custom.inputs or 1,
         max_inputs=custom.inputs,
         mask=MaskRule.from_declaration(custom.mask.model_dump(exclude_none=True)),
+        shape=ShapeRule.declared(custom.output_shape),
         module=custom.import_,
     )
 

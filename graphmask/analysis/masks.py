@@ -199,8 +199,8 @@ def _model_call_roles(g: SpecGraph, flow: NodeFlow, symbolic: Mapping[str, NodeF
     ``sub_models``); the masks its layers set stay on its outputs."""
     facts = load_catalog().sub_models.get("Functional", {})
     sub = g.spec.models.get(flow.node.layer.model)
-    masks = [symbolic[f"{flow.node.id}/{name}"].inputs[0].mask for name in (sub.inputs if sub else ())
-             if f"{flow.node.id}/{name}" in symbolic]
+    boundaries = [symbolic.get(f"{flow.node.id}/{name}") for name in (sub.inputs if sub else ())]
+    masks = [b.inputs[0].mask for b in boundaries if b is not None and b.inputs]
     flow.gets_mask = bool(facts.get("call_has_mask_arg")) and any(m is not None for m in masks)
     if masks and masks[0] is not None and not facts.get("supports_masking", True):
         flow.roles = ["unsupported"]

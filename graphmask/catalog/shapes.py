@@ -17,6 +17,9 @@ Vocabulary (``ShapeRule``):
     the rank, batch axis included, the first input must have (an RNN 3).
 ``rank_from_inner`` (bool)
     a wrapper whose wrapped layer's ``input_rank`` applies (Bidirectional).
+``output`` (tuple | None)
+    with rule ``declared``: the output shape without the batch axis, as a
+    custom layer's declaration states it (``output_shape:``).
 """
 
 from __future__ import annotations
@@ -36,12 +39,18 @@ class ShapeRule:
     rule: str | None = None
     input_rank: int | None = None
     rank_from_inner: bool = False
+    output: tuple | None = None
+
+    @classmethod
+    def declared(cls, output_shape: list | None) -> "ShapeRule":
+        """A custom layer's rule: its declared output shape, or unknown."""
+        return cls() if output_shape is None else cls(rule="declared", output=tuple(output_shape))
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any] | None) -> "ShapeRule":
         d = d or {}
         rule = d.get("rule")
-        if rule is not None and rule not in _RULES:
+        if rule is not None and rule not in _RULES and rule != "declared":
             raise ValueError(f"unknown shape rule {rule!r}")
         return cls(rule=rule, input_rank=d.get("input_rank"), rank_from_inner=bool(d.get("rank_from_inner")))
 
@@ -66,6 +75,8 @@ class ShapeRule:
         Rules for multi-output layers return ``(main, extra)``: the first output
         and the shape of every further one (RNN states).
         """
+        if self.rule == "declared":
+            return [(None,) + self.output] + [None] * (n_outputs - 1)
         if self.rule is None or not in_shapes or any(s is None for s in in_shapes):
             return None
         try:

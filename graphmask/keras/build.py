@@ -190,8 +190,9 @@ class LayerFactory:
         import keras
 
         args, kwargs = self.call_arguments(node, tensors)
+        constants = {name: _python_value(value) for name, value in node.args.items()}
         try:
-            return getattr(keras.ops, node.layer.op)(*args, **{**node.args, **kwargs})
+            return getattr(keras.ops, node.layer.op)(*args, **{**constants, **kwargs})
         except Exception as exc:  # noqa: BLE001 - as for layers: Keras's refusal becomes GM303
             raise BuildFailure(self.g.diagnostic(
                 codes.GM303, f"Keras failed to call `{node.id}` (keras.ops.{node.layer.op}): {keras_message(exc)}",
@@ -322,3 +323,14 @@ def _indexed(g: SpecGraph, value: Any, binding: Binding, node_id: str | None) ->
     raise BuildFailure(g.diagnostic(
         codes.GM105, f"`{binding.ref}`: `{binding.node}` has {count} output{'s' if count != 1 else ''} in Keras",
         binding.where, node=node_id))
+
+
+def _python_value(value: Any) -> Any:
+    """An op argument as Python: slices, written as Keras saves them (``x[:, :4]`` is ``get_item`` with
+    ``{class_name: __slice__, config: {start, stop, step}}``), become ``slice`` objects; nothing else changes."""
+    if isinstance(value, list):
+        return [_python_value(v) for v in value]
+    if isinstance(value, dict) and value.get("class_name") == "__slice__" and isinstance(value.get("config"), dict):
+        config = value["config"]
+        return slice(config.get("start"), config.get("stop"), config.get("step"))
+    return value

@@ -24,13 +24,23 @@ class InspectedCustomLayers(CustomLayers):
         self.allow = tuple(allow)
         self.classes = dict(classes or {})  # already imported (a live model's): read without importing
         self.configs: dict[str, Mapping[str, Any]] = {}
+        self.output_shapes: dict[str, list[list | None]] = {}
 
     def declare(self, class_name: str, layer: Mapping[str, Any], result: Any, where: tuple) -> None:
         self.configs.setdefault(class_name, layer.get("config", {}))
         super().declare(class_name, layer, result, where)
-        cls = self._class(class_name, result.spec["custom_layers"][class_name]["import"])
-        if cls is not None:
-            result.spec["custom_layers"][class_name]["call_args"] = call_parameters(cls)
+        declaration = result.spec["custom_layers"][class_name]
+        cls = self._class(class_name, declaration["import"])
+        if cls is None:
+            return
+        declaration["call_args"] = call_parameters(cls)
+        # one shape for the class: each instance's, when they all agree
+        shapes = self.output_shapes.setdefault(class_name, [])
+        shapes.append(_output_shape(cls, layer))
+        if shapes[0] is not None and all(s == shapes[0] for s in shapes):
+            declaration["output_shape"] = shapes[0]
+        else:
+            declaration.pop("output_shape", None)
 
     def _class(self, class_name: str, path: str) -> type | None:
         try:
@@ -64,6 +74,23 @@ class InspectedCustomLayers(CustomLayers):
         if outputs > 1:
             mask["outputs"] = outputs
         return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
+
+
+def _output_shape(cls: type, layer: Mapping[str, Any]) -> list | None:
+    """The output shape (no batch axis) of this saved instance called on a symbolic input of the shape it
+    was built for (its ``build_config``); None for a layer of several inputs, or one that fails to run."""
+    import keras
+
+    shape = (layer.get("build_config") or {}).get("input_shape")
+    if not isinstance(shape, list) or not shape or any(isinstance(d, list) for d in shape):
+        return None
+    for dtype in ("float32", "int32"):  # token ids need an integer input
+        try:
+            output = cls.from_config(dict(layer.get("config", {})))(keras.KerasTensor(tuple(shape), dtype=dtype))
+        except Exception:  # noqa: BLE001 - the class's own code failed on this input: try the next dtype
+            continue
+        return list(output.shape[1:]) if isinstance(output, keras.KerasTensor) else None
+    return None
 
 
 def call_parameters(cls: type) -> list[str]:

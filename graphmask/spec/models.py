@@ -129,6 +129,9 @@ class CustomLayerSpec(_Strict):
     inputs: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="number of tensor inputs (optional)"
     )
+    output_shape: list[Annotated[int, Field(ge=1)] | None] | None = Field(
+        default=None, description="the shape of the (first) output, without the batch axis; null = any length "
+        "(optional: without it, shapes and padding are not followed past the layer)")
     call_args: list[Id] | None = Field(
         default=None, description="the parameters of call(), in order (optional; the first takes the inputs, "
         "a node's `inputs:` mapping names them); default: `inputs`, and `mask` when the layer consumes it")
