@@ -68,11 +68,13 @@ class Comparison:
 # Findings that say padding reaches a computation: a layer that cannot take the mask computes on
 # padded steps (GM201; not when its call() reads the mask itself, as TemporalSoftmax does: only the layers
 # after it lose the mask), a layer that reads masks is not handed it (GM208), a padded input reaches one
-# with none (GM205), or the mask there marks no padding (GM203: Masking after an Embedding; GM206: it
-# looks for another value than the pad). GM207 (an op drops the mask) says only that the mask is gone:
+# with none (GM205), the mask there marks no padding (GM203: Masking after an Embedding; GM206: it
+# looks for another value than the pad), or a merge loses or ignores one side's padding (GM204: in
+# tf_nmt_attention_gru the output has no mask, so its padded target steps, which attend to every source
+# step, count). GM207 (an op drops the mask) says only that the mask is gone:
 # code after it may handle padding itself (pattern_masked_mean_pooling_ops multiplies by the mask), and
 # where it does not, the layer that then reads padding is GM205.
-LEAK_CODES = frozenset({"GM201", "GM203", "GM205", "GM206", "GM208"})
+LEAK_CODES = frozenset({"GM201", "GM203", "GM204", "GM205", "GM206", "GM208"})
 
 
 def _says_padding_is_computed_on(finding: Any, flow: Any) -> bool:
