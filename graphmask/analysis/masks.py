@@ -46,7 +46,8 @@ from graphmask.analysis.flow import OPAQUE, ROLES, Mask, MaskFlow, NodeFlow, Ten
 from graphmask.analysis.keras_schedule import execution_order
 from graphmask.analysis.layers import node_info, resolve_mask, wrapped_layer
 from graphmask.catalog.shapes import Shape
-from graphmask.catalog import LayerInfo, ResolvedMask, load_catalog, matches
+from graphmask.catalog import LayerInfo, ResolvedMask, load_catalog
+from graphmask.catalog.mask import holds
 from graphmask.graph import Binding, Node, SpecGraph
 
 __all__ = ["infer_masks"]
@@ -148,19 +149,12 @@ class _Runtime:
             return
         facts = info.mask.facts
         returns = facts.get("returns_input")
-        if returns and flow.first_arg and len(flow.outputs) == 1 and _holds(returns, flow.args):
+        if returns and flow.first_arg and len(flow.outputs) == 1 and holds(returns, flow.args):
             self.objects[(node.id, 0)] = self._object(node.bindings[flow.first_arg[0]])
         clears = facts.get("clears_input_masks") or ()
         for binding, param in zip(node.bindings, parameters(node, info)):
             if param in clears:
                 self.cleared.add(self._object(binding))
-
-
-def _holds(condition: Any, args: Mapping[str, Any]) -> bool:
-    """``True``, or a mapping arg -> expected value (``catalog.matches``)."""
-    if condition is True:
-        return True
-    return hasattr(condition, "items") and all(matches(v, args.get(k)) for k, v in condition.items())
 
 
 def _input_flow(node: Node) -> NodeFlow:

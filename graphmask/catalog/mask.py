@@ -159,6 +159,13 @@ def matches(expected: Any, actual: Any) -> bool:
     return _eq(actual, expected)
 
 
+def holds(condition: Any, args: Mapping[str, Any]) -> bool:
+    """A fact's condition on a layer's args: ``True``, or a mapping arg -> expected value (``matches``)."""
+    if condition is True:
+        return True
+    return hasattr(condition, "items") and all(matches(v, args.get(k)) for k, v in condition.items())
+
+
 def _eq(a: Any, b: Any) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_eq(x, y) for x, y in zip(a, b))

@@ -315,7 +315,13 @@ CURATED: dict[str, dict] = {
 #       convert_to_tensor).  They become nodes of the functional graph when a
 #       later layer takes the mask as a call argument, and so shift Keras'
 #       execution order (graphmask/analysis/keras_schedule.py).
+#   causal_when: the constructor args (a condition, as for returns_input) under
+#       which the layer's only output is a sequence whose step t depends on
+#       steps <= t: then padding at the end of the sequence cannot change its
+#       valid steps, and a mask it is not handed (GM208) changes only the
+#       padded steps, which the output's mask hides (tests/test_causal_rnn.py).
 _RETURNS_INPUT = {"returns_input": True}
+_CAUSAL = {"causal_when": {"go_backwards": False, "return_sequences": True, "return_state": False}}
 RUNTIME_FACTS: dict[str, dict] = {
     "MultiHeadAttention": {"clears_input_masks": ["query", "value", "key"]},
     "Attention": {"mask_ops": 1},
@@ -332,6 +338,9 @@ RUNTIME_FACTS: dict[str, dict] = {
     "GaussianNoise": _RETURNS_INPUT,
     "GaussianDropout": _RETURNS_INPUT,
     "AlphaDropout": _RETURNS_INPUT,
+    "LSTM": _CAUSAL,
+    "GRU": _CAUSAL,
+    "SimpleRNN": _CAUSAL,
 }
 
 # --------------------------------------------------------------------------
