@@ -73,3 +73,16 @@ def test_the_compiled_import_computes_what_the_model_does(keras, saved):
     batch = np.array([[3, 4, 5, 6, 7, 8, 9, 1], [3, 4, 5, 0, 0, 0, 0, 0]], dtype="int32")
     for mine, theirs in zip(compiled(batch), original(batch)):
         np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), atol=1e-6)
+
+
+def test_a_layer_reading_its_input_tensors_masks_is_found_by_experiment(saved):
+    from graphmask.keras.inspect_custom import InspectedCustomLayers
+
+    result = convert_file(saved, custom=InspectedCustomLayers(allow=("tests",)))
+    declared = result.spec["custom_layers"]
+    # TransformerDecoder's attention picks up the masks of the tensors it is given; TemporalSplit takes one
+    # tensor, so Keras hands it mask= and the question does not arise
+    assert declared["TransformerDecoder"]["mask"].get("reads_input_masks") is True
+    assert "reads_input_masks" not in declared["TemporalSplit"]["mask"]
+    spec = graphmask.loads(to_yaml(result.spec, result.comments), "m.yaml")
+    assert "GM208" not in {d.code for d in graphmask.check(spec)}

@@ -264,6 +264,10 @@ class MaskRule:
             ``mask`` parameter, even if supports_masking is False).
         ``output`` (same|none|generated|custom)
             Default ``same`` if supports_masking else ``none``.
+        ``reads_input_masks`` (bool, default False)
+            call(), or a layer inside it, reads the masks on its input tensors
+            itself (a sublayer such as MultiHeadAttention picks them up), so it
+            handles padding also when Keras hands it no ``mask=``.
         ``outputs`` (int >= 1, default 1)
             Number of output tensors; with several outputs every output gets
             the ``output`` kind (compute_mask returns one mask per output).
@@ -278,7 +282,7 @@ class MaskRule:
         """
         if not isinstance(d, Mapping):
             raise TypeError(f"mask declaration must be a mapping, got {type(d).__name__}")
-        unknown = set(d) - {"supports_masking", "consumes", "output", "outputs"}
+        unknown = set(d) - {"supports_masking", "consumes", "output", "outputs", "reads_input_masks"}
         if unknown:
             raise ValueError(f"unknown mask declaration keys: {sorted(unknown)}")
         output = d.get("output")
@@ -311,6 +315,7 @@ class MaskRule:
             n_outputs=n,
             output_masks=tuple([output] * n) if n > 1 else None,
             source="declared",
+            facts=MappingProxyType({"reads_input_masks": True} if d.get("reads_input_masks") else {}),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -24,10 +24,12 @@ class InspectedCustomLayers(CustomLayers):
         self.allow = tuple(allow)
         self.classes = dict(classes or {})  # already imported (a live model's): read without importing
         self.configs: dict[str, Mapping[str, Any]] = {}
+        self.layers: dict[str, Mapping[str, Any]] = {}  # each class's first saved instance
         self.output_shapes: dict[str, list[list | None]] = {}
 
     def declare(self, class_name: str, layer: Mapping[str, Any], result: Any, where: tuple) -> None:
         self.configs.setdefault(class_name, layer.get("config", {}))
+        self.layers.setdefault(class_name, layer)
         super().declare(class_name, layer, result, where)
         declaration = result.spec["custom_layers"][class_name]
         cls = self._class(class_name, declaration["import"])
@@ -73,6 +75,8 @@ class InspectedCustomLayers(CustomLayers):
             mask["output"] = output
         if outputs > 1:
             mask["outputs"] = outputs
+        if _reads_input_masks(cls, self.layers.get(class_name, {})):
+            mask["reads_input_masks"] = True
         return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
 
 
@@ -91,6 +95,44 @@ def _output_shape(cls: type, layer: Mapping[str, Any]) -> list | None:
             continue
         return list(output.shape[1:]) if isinstance(output, keras.KerasTensor) else None
     return None
+
+
+def _reads_input_masks(cls: type, layer: Mapping[str, Any]) -> bool:
+    """Whether a layer whose call takes several tensors (so Keras hands it no ``mask=``) reads the masks on
+    its input tensors itself: its outputs differ when the same values carry right-padded masks.
+
+    The experiment gives every tensor parameter the shape the instance was built for (its
+    ``build_config``; an encoder-decoder attention's inputs share the model width); a call that fails on
+    that gives False, and the declaration stays as read."""
+    import numpy as np
+    from keras import ops
+    from keras.src.backend import set_keras_mask
+
+    tensors = [p for p in call_parameters(cls) if p not in ("mask", "training")]
+    shape = (layer.get("build_config") or {}).get("input_shape")
+    if len(tensors) < 2 or not isinstance(shape, list) or not shape or any(isinstance(d, list) for d in shape):
+        return False
+    concrete = [2] + [5 if d is None else int(d) for d in shape[1:]]
+    if len(concrete) < 3 or concrete[1] < 2:
+        return False  # no time axis to pad
+    values = np.random.default_rng(0).normal(size=concrete).astype("float32")
+    steps = concrete[1]
+    mask = np.array([[True] * steps, [True] * (steps // 2) + [False] * (steps - steps // 2)])
+    try:
+        instance = cls.from_config(dict(layer.get("config", {})))
+        plain = instance(*[ops.convert_to_tensor(values) for _ in tensors])
+        again = instance(*[ops.convert_to_tensor(values) for _ in tensors])
+        masked = [ops.convert_to_tensor(values) for _ in tensors]
+        for tensor in masked:
+            set_keras_mask(tensor, ops.convert_to_tensor(mask))
+        with_masks = instance(*masked)
+    except Exception:  # noqa: BLE001 - the class's own code failed on this input: nothing learned
+        return False
+    def differ(a: Any, b: Any) -> bool:
+        pairs = zip(a, b) if isinstance(a, (list, tuple)) else [(a, b)]
+        return any(not np.allclose(np.asarray(x), np.asarray(y), atol=1e-6) for x, y in pairs)
+
+    return not differ(plain, again) and differ(plain, with_masks)  # a random layer proves nothing
 
 
 def call_parameters(cls: type) -> list[str]:
