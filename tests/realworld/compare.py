@@ -92,8 +92,9 @@ def graphmask_view(path: Path, name: str | None = None) -> tuple[Any, list, list
         result = convert_file(path)
         if name is not None and not result.problems:
             inputs = result.spec.get("inputs", {})
+            # what the model does not state itself, or a side other than the inferred `post` (`--pad x=0:pre`)
             stated = {k: v for k, v in declared_pads(name, list(inputs)).items()
-                      if inputs[k].get("pad_value") is None}
+                      if inputs[k].get("pad_value") is None or v[1] != inputs[k].get("padding", "post")}
             if stated:
                 result = convert_file(path, pads=stated)
     except ConvertError as exc:  # what `graphmask import` reports as a usage error
