@@ -2,7 +2,8 @@
 
 Each code that a spec can cause has a directory with at least one failing
 spec (``fail.yaml``, or ``fail_<trigger>.yaml`` for each distinct trigger) and
-a passing one (``pass.yaml``, a minimal fix). Expectations are exact: every
+a passing one (``pass.yaml``, a minimal fix; ``pass_<case>.yaml`` for a look-alike
+the code must not fire on, other codes allowed). Expectations are exact: every
 diagnostic reported must be expected (code, line, column, part of the
 message) and every expected one reported. So deleting or breaking the pass
 that emits a code fails its fixture; nothing here asks the source which
@@ -43,7 +44,7 @@ def _assert_reports_what_it_expects(path: Path, diagnostics: list) -> None:
     assert not missing and not extra, (
         f"{_id(path)}: not reported {[str(e) for e in missing]}, not expected "
         f"{[f'{d.code} at {d.line}:{d.column}' for d in extra]}\nreported:\n{details}")
-    if path.stem == "pass":
+    if path.stem == "pass" or path.stem.startswith("pass_"):
         assert code not in {e.code for e in expected}, f"{_id(path)}: a pass spec must not expect {code}"
         assert not [d for d in diagnostics if d.severity is Severity.ERROR], details
     else:
@@ -86,6 +87,7 @@ def test_every_rule_a_spec_can_cause_has_a_failing_and_a_passing_fixture():
         names = sorted(p.name for p in (RULE_FIXTURES / code).iterdir())
         assert "pass.yaml" in names, f"{code}: no pass.yaml"
         assert any(n.startswith("fail") for n in names), f"{code}: no fail.yaml or fail_*.yaml"
-        odd = [n for n in names if not re.fullmatch(r"pass\.yaml|fail(_\w+)?\.yaml", n)]
-        assert not odd, f"{code}: fixtures are named pass.yaml, fail.yaml or fail_<trigger>.yaml, not {odd}"
+        odd = [n for n in names if not re.fullmatch(r"(pass|fail)(_\w+)?\.yaml", n)]
+        assert not odd, f"{code}: fixtures are named pass.yaml, fail.yaml, fail_<trigger>.yaml or pass_<case>.yaml, " \
+                        f"not {odd}"
     assert BUILD_TIME <= wanted and not NO_SPEC_CAUSE & BUILD_TIME

@@ -18,6 +18,27 @@ from graphmask.graph import Binding, Node, SpecGraph
 ROLES = ("generator", "propagator", "consumer", "modifier", "destroyer", "unsupported")
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What a mask marks in every sample, as cuDNN's check (``_assert_valid_mask``) sees it.
+
+    ``right_padded``: True...True False...False in every sample (cuDNN accepts
+    it), False (``why`` says what breaks it), or None (unknown).  A mask that
+    marks no step at all as padding (``all_valid``: its generator looks for a
+    value the padding does not have, or an unmasked part made every step valid)
+    is right-padded, and stays so before others along the time axis.
+    """
+
+    right_padded: bool | None = None
+    why: str = ""  # why it is not right-padded, for messages
+    all_valid: bool = False  # every step of every sample is True
+
+
+UNKNOWN_LAYOUT = Layout()
+RIGHT_PADDED = Layout(True)
+ALL_VALID = Layout(True, "", True)
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Mask:
     """A Keras mask attached to a tensor.
@@ -32,10 +53,11 @@ class Mask:
     tail: tuple[str, ...]  # the end of the route from the (first) generator to this tensor
     rank: int | None  # rank of the mask tensor, batch axis included
     parent: Mask | None = None  # the mask whose route this one continues
-    # Whether every sample's mask is True...True False...False (what cuDNN accepts),
-    # given the declared padding: True, False (``layout`` says why), or None (unknown).
-    right_padded: bool | None = None
-    layout: str = ""  # why it is not right-padded, for messages
+    layout: Layout = UNKNOWN_LAYOUT  # what the mask marks, for cuDNN (GM402)
+
+    @property
+    def right_padded(self) -> bool | None:
+        return self.layout.right_padded
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -55,10 +77,10 @@ class Mask:
         return ", ".join(names[: self.rank])
 
     def through(self, node_id: str) -> Mask:
-        return Mask(self.generators, (node_id,), self.rank, self, self.right_padded, self.layout)
+        return Mask(self.generators, (node_id,), self.rank, self, self.layout)
 
     def _key(self) -> tuple:
-        return self.generators, self.path, self.rank, self.right_padded
+        return self.generators, self.path, self.rank, self.layout
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Mask) and self._key() == other._key()
@@ -80,6 +102,9 @@ class TensorState:
     int_ids: bool = False  # integer token ids (an int input, passed through unchanged)
     from_embedding: bool = False  # embedded vectors (Embedding output, unchanged since)
     padded: frozenset[str] = frozenset()  # padded inputs whose time axis this tensor still has
+    # the inputs whose pad values (declared, else 0) this tensor still holds at their padded steps
+    # (no layer changed them): what a mask generated from it marks
+    pad_held: frozenset[str] = frozenset()
 
     @property
     def rank(self) -> int | None:

@@ -115,6 +115,25 @@ def wrapped_layer(spec: Spec, info: LayerInfo, args: Mapping[str, Any]
     return nested[0], layer_info(spec, nested[0]), nested[1]
 
 
+def wrapper_args(info: LayerInfo) -> tuple[str, ...]:
+    """The constructor args that may hold a layer the wrapper runs: the catalog's ``wrapped_args``
+    (Bidirectional: ``layer`` and ``backward_layer``), else its ``wraps``."""
+    if not info.mask.wraps:
+        return ()
+    return tuple(info.mask.facts.get("wrapped_args") or (info.mask.wraps,))
+
+
+def wrapped_layers(spec: Spec, info: LayerInfo, args: Mapping[str, Any]
+                   ) -> list[tuple[str, str | None, LayerInfo | None, Mapping[str, Any]]]:
+    """Every layer a wrapper is given: (constructor arg, type name, its info or None, its args)."""
+    found = []
+    for name in wrapper_args(info):
+        nested = nested_layer(args.get(name))
+        if nested is not None:
+            found.append((name, nested[0], layer_info(spec, nested[0]), nested[1]))
+    return found
+
+
 def nested_layer(value: Any) -> tuple[str | None, Mapping[str, Any]] | None:
     """A wrapped layer written as ``{type: X, args: {...}}``, else None."""
     if isinstance(value, dict) and "type" in value:
@@ -122,3 +141,20 @@ def nested_layer(value: Any) -> tuple[str | None, Mapping[str, Any]] | None:
         return (value["type"] if isinstance(value["type"], str) else None,
                 args if isinstance(args, dict) else {})
     return None
+
+
+def masked_value(info: LayerInfo, args: Mapping[str, Any]) -> tuple[Any, str, str] | None:
+    """The value a mask generator marks as padding: (value, its constructor arg, how a message names it).
+
+    From the catalog's ``generator`` fact: a constructor argument (Masking's
+    ``mask_value``), or a constant switched on by one (Embedding's id 0 with
+    ``mask_zero``).  None for a layer that generates no mask from values.
+    """
+    generator = info.mask.facts.get("generator")
+    if not generator:
+        return None
+    if "masked_value_arg" in generator:
+        key = generator["masked_value_arg"]
+        return args.get(key), key, f"`{key}`"
+    key = generator["arg"]
+    return generator["masked_value"], key, f"the padding id of `{key}=True`"

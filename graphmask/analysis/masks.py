@@ -42,9 +42,11 @@ from graphmask.analysis.built_graph import (
     parameters,
     symbolic_kinds,
 )
-from graphmask.analysis.flow import OPAQUE, ROLES, Mask, MaskFlow, NodeFlow, TensorState, state_of
+from graphmask.analysis.flow import (
+    ALL_VALID, OPAQUE, RIGHT_PADDED, ROLES, UNKNOWN_LAYOUT, Layout, Mask, MaskFlow, NodeFlow, TensorState, state_of,
+)
 from graphmask.analysis.keras_schedule import execution_order
-from graphmask.analysis.layers import node_info, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import masked_value, node_info, resolve_mask, wrapped_layer
 from graphmask.catalog.shapes import Shape
 from graphmask.catalog import LayerInfo, ResolvedMask, load_catalog
 from graphmask.catalog.mask import holds
@@ -163,6 +165,7 @@ def _input_flow(node: Node) -> NodeFlow:
         shape=(None,) + tuple(spec.shape),
         int_ids=spec.dtype.startswith(("int", "uint")),
         padded=frozenset({node.id}) if spec.pad_value is not None else frozenset(),
+        pad_held=frozenset({node.id}),
     )
     return NodeFlow(node, outputs=[state])
 
@@ -256,7 +259,7 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
 
     shapes = _output_shapes(flow, inputs)
     received = flow.received
-    layout = _generated_layout(g, flow) if "generated" in kinds else (None, "")  # only generated masks use it
+    layout = _generated_layout(g, flow) if "generated" in kinds else UNKNOWN_LAYOUT  # only generated masks use it
     masks = [_output_mask(kind, node, flow, shapes[i], layout) if resolved.supports_masking else None
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
@@ -273,6 +276,8 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
             int_ids=keeps_values and first.int_ids,
             from_embedding=info.category == "embedding" or (keeps_values and first.from_embedding),
             padded=padded if (i == 0 and keeps_time) else frozenset(),
+            # a layer that passes values through keeps the pad values its first argument holds
+            pad_held=first.pad_held if (i == 0 and keeps_time and keeps_values) else frozenset(),
         )
         for i in range(resolved.n_outputs)
     ]
@@ -290,9 +295,9 @@ def _same_state(a: TensorState, b: TensorState) -> bool:
     ma, mb = a.mask, b.mask
     same_mask = ma is mb or (ma is not None and mb is not None and ma.parent is mb.parent
                              and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators
-                             and ma.right_padded == mb.right_padded)
-    return same_mask and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded) == (
-        b.shape, b.opaque, b.int_ids, b.from_embedding, b.padded)
+                             and ma.layout == mb.layout)
+    return same_mask and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded, a.pad_held) == (
+        b.shape, b.opaque, b.int_ids, b.from_embedding, b.padded, b.pad_held)
 
 
 def _unchanged(static: NodeFlow, inputs: list[TensorState]) -> bool:
@@ -314,26 +319,52 @@ def _output_shapes(flow: NodeFlow, inputs: list[TensorState]) -> list[Shape]:
     return shapes if shapes is not None and len(shapes) == resolved.n_outputs else [None] * resolved.n_outputs
 
 
-def _generated_layout(g: SpecGraph, flow: NodeFlow) -> tuple[bool | None, str]:
-    """Whether a mask generated from the first input's values is right-padded: from its declared padding."""
+# The pad value the mask layout takes for an input that declares none: Keras's pad_sequences default.
+# (Only the layout assumes it; GM205/GM206 need a declared pad_value.)
+_ASSUMED_PAD_VALUE = 0
+
+
+def _generated_layout(g: SpecGraph, flow: NodeFlow) -> Layout:
+    """What a mask generated from the first input's values marks: the padding those values still hold, where
+    the generator looks for the pad value.  (Valid steps never hold the pad value: that is what padding is.)"""
     source = flow.first_input
     if source is None:
-        return None, ""
+        return UNKNOWN_LAYOUT
     generator = flow.info.mask.facts.get("generator") or {}
     if generator.get("compares") == "feature_vectors" and source.from_embedding:
-        return True, ""  # embedded vectors never equal the mask value: all True
-    sides = {g.nodes[p].input_spec.padding for p in source.padded}
-    if sides == {"post"}:
-        return True, ""
+        return ALL_VALID  # embedded vectors never equal the mask value: all True
+    masked = masked_value(flow.info, flow.args)
+    if not source.pad_held or masked is None:
+        return UNKNOWN_LAYOUT  # a layer changed the pad values on the way: what it marks is unknown
+    marked = sorted(p for p in source.pad_held if _pad_value(g, p) == masked[0])
+    if not marked:
+        return ALL_VALID  # it looks for another value than the padding (GM206): it marks no step
     for side, where in (("pre", "from left-padded input {}"), ("gaps", "from input {} with gaps (missing steps)")):
-        if side in sides:
-            names = sorted(p for p in source.padded if g.nodes[p].input_spec.padding == side)
-            return False, where.format(", ".join(f"`{p}`" for p in names))
-    return None, ""
+        names = [p for p in marked if g.nodes[p].input_spec.padding == side]
+        if names:
+            return Layout(False, where.format(", ".join(f"`{p}`" for p in names)))
+    return RIGHT_PADDED
+
+
+def _pad_value(g: SpecGraph, input_id: str) -> Any:
+    value = g.nodes[input_id].input_spec.pad_value
+    return _ASSUMED_PAD_VALUE if value is None else value
+
+
+def _time_concat_layout(parts: list[Mask | None], node_id: str) -> Layout:
+    """``[a..., b...]`` along time is right-padded when every part before the last marks no padding."""
+    layouts = [ALL_VALID if m is None else m.layout for m in parts]  # an unmasked part counts as all valid
+    broken = next((x for x in layouts if x.right_padded is False), None)
+    if broken is not None:
+        return broken
+    if any(x.right_padded and not x.all_valid for x in layouts[:-1]):
+        return Layout(False, f"`{node_id}` concatenates masked sequences along the time axis, which puts padding "
+                             "between valid steps")
+    return layouts[-1] if all(x.all_valid for x in layouts[:-1]) else UNKNOWN_LAYOUT
 
 
 def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
-                 layout: tuple[bool | None, str] = (None, "")) -> Mask | None:
+                 layout: Layout = UNKNOWN_LAYOUT) -> Mask | None:
     first = [flow.inputs[i].mask for i in flow.first_arg]
     present = [m for m in first if m is not None]
     if kind == "none":
@@ -344,7 +375,7 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
         return first[0].through(node.id) if first and first[0] is not None else None
     if kind == "generated":
         rank = len(shape) - 1 if shape is not None else None
-        return Mask(frozenset({node.id}), (node.id,), rank, None, *layout)
+        return Mask(frozenset({node.id}), (node.id,), rank, None, layout)
     if kind == "merge_or":
         if not first or any(m is None for m in first):
             return None
@@ -353,13 +384,13 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
         if not present:
             return None
         if _along_time(flow, shape):
-            # [valid..., pad...] + [valid..., pad...]: padding in the middle, unless only the last part is masked
-            if any(m is not None for m in first[:-1]):
-                return _combine(present, node.id, (False, f"`{node.id}` concatenates masked sequences along the time "
-                                                          "axis, which puts padding between valid steps"))
+            # [valid..., pad...] + [valid..., pad...]: padding in the middle, unless no part before the last has any
+            return _combine(present, node.id, _time_concat_layout(first, node.id))
+        if len(present) < len(first):
+            return _combine(present, node.id, ALL_VALID)  # along features, an unmasked part makes every step valid
         return _combine(present, node.id)
     if kind == "custom":
-        return _combine(present, node.id, (None, "")) if present else None
+        return _combine(present, node.id, UNKNOWN_LAYOUT) if present else None
     if kind == "attention_scores":
         # The combined attention mask (query/value/key masks, causal mask),
         # kept on the scores at runtime: present whenever any of them is.
@@ -373,19 +404,23 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
     raise ValueError(f"unknown mask output kind {kind!r}")
 
 
-def _combine(masks: list[Mask], node_id: str, layout: tuple[bool | None, str] | None = None) -> Mask:
+def _combine(masks: list[Mask], node_id: str, layout: Layout | None = None) -> Mask:
     """One mask from several (an element-wise OR, or a concatenation along features).
 
-    The OR of right-padded masks is right-padded; one that is not makes the result not.
+    The OR with an all-valid mask is all valid; the OR of right-padded masks is right-padded;
+    one that is not makes the result not.
     """
     generators = frozenset().union(*(m.generators for m in masks))
     if layout is None:
-        broken = [m for m in masks if m.right_padded is False]
-        if broken:
-            layout = (False, broken[0].layout)
+        layouts = [m.layout for m in masks]
+        broken = next((x for x in layouts if x.right_padded is False), None)
+        if any(x.all_valid for x in layouts):
+            layout = ALL_VALID
+        elif broken is not None:
+            layout = broken
         else:
-            layout = (True, "") if all(m.right_padded for m in masks) else (None, "")
-    return Mask(generators, (node_id,), masks[0].rank, masks[0], *layout)
+            layout = RIGHT_PADDED if all(x.right_padded for x in layouts) else UNKNOWN_LAYOUT
+    return Mask(generators, (node_id,), masks[0].rank, masks[0], layout)
 
 
 def _along_time(flow: NodeFlow, shape: Shape) -> bool:

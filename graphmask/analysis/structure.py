@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator, Mapping
 
-from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer, wrapper_args
 from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
@@ -114,9 +114,7 @@ def _check_args(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any], where: t
 
 
 def _wrapped_args(info: LayerInfo) -> tuple[str, ...]:
-    if not info.mask.wraps:
-        return ()
-    return tuple(name for name in (info.mask.wraps, "backward_layer") if name in info.args)
+    return tuple(name for name in wrapper_args(info) if name in info.args)
 
 
 def _check_nested(g: SpecGraph, value: Any, where: tuple, node_id: str,

@@ -73,7 +73,7 @@ class ShapeRule:
         """Output shapes (one per output tensor), or None when unknown.
 
         Rules for multi-output layers return ``(main, extra)``: the first output
-        and the shape of every further one (RNN states).
+        (or a list of the first outputs) and the shape of every further one (RNN states).
         """
         if self.rule == "declared":
             return [(None,) + self.output] + [None] * (n_outputs - 1)
@@ -85,10 +85,11 @@ class ShapeRule:
             return None
         if result is None:
             return None
-        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple) and (
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], (tuple, list)) and (
                 result[1] is None or isinstance(result[1], tuple)):
             main, extra = result
-            return [main] + [extra] * (n_outputs - 1)
+            leading = main if isinstance(main, list) else [main]  # a list: several outputs before the states
+            return leading + [extra] * (n_outputs - len(leading))
         return [result] + [None] * (n_outputs - 1)
 
     def merge_conflict(self, shapes: list[Shape], args: Mapping[str, Any]) -> str | None:
@@ -141,9 +142,10 @@ def _bidirectional(shapes, args, inner):
     main = _rnn_output(shapes[0], inner)
     if merge_mode == "concat" and main[-1] is not None:
         main = main[:-1] + (main[-1] * 2,)
-    elif merge_mode is None:
-        return None  # forward and backward outputs separately; not modelled
-    return main, (shapes[0][0], _units(inner, "units"))
+    state = (shapes[0][0], _units(inner, "units"))
+    if merge_mode is None:
+        return [main, main], state  # the forward and backward outputs, then the states
+    return main, state
 
 
 def _time_distributed(shapes, args, inner):

@@ -18,18 +18,6 @@ from pathlib import Path
 KNOWN = Path(__file__).resolve().parent / "known_findings.json"
 
 REASONS = {
-    "mask_marks_no_padding": (
-        "the mask that reaches the RNN marks no step as padding (its generator looks for another value than the "
-        "pad value, GM206, or a Concatenate along features with an unmasked tensor made every step valid, "
-        "GM204), so Keras's right-padding check passes; graphmask's layout assumes the mask marks the padding."),
-    "time_concat_without_padding": (
-        "the masks joined by a Concatenate along time mark no padding in this batch (their inputs are not "
-        "declared padded, or masked after a layer that changed the pad values), so the joined mask is still "
-        "right-padded; GM402 assumes every masked part before the last ends in padding."),
-    "rnn_mask_bound_before_attention_clears": (
-        "the RNN's `mask=` is bound when the model is built, from the symbolic masks, before MultiHeadAttention "
-        "clears the masks of the tensors it is given; Keras's check rejects that bound mask, while graphmask's "
-        "layout follows the mask the concatenation has when the model runs (one part cleared)."),
     "feature_concat_all_valid": (
         "a Concatenate along features with an unmasked tensor makes the mask all valid whatever the generator "
         "gave: the mask that reaches the outputs or readers no longer depends on the generator; graphmask "
@@ -64,7 +52,6 @@ def classify(spec, flow, diagnostics, code: str, node: str, kind: str) -> str:
     """The reason a disagreement falls under, from the spec's structure and graphmask's own facts."""
     types = {layer.id: _type_of(spec, layer) for layer in spec.layers}
     up = _ancestors(flow, node)
-    reported = {(d.code, d.node) for d in diagnostics}
     feature_concat = {d.node for d in diagnostics if d.code == "GM204" and "feature axis" in d.message}
     readers_off_tensors = ("Maximum", "Minimum", "Multiply")
     if code == "GM208" and kind == "fp" and types.get(node) in readers_off_tensors:
@@ -77,13 +64,6 @@ def classify(spec, flow, diagnostics, code: str, node: str, kind: str) -> str:
             return "mha_query_mask_alone_unused"
         if kind == "fn" and any(n in feature_concat for n in down):
             return "feature_concat_all_valid"
-    if code == "GM402" and kind == "fp":
-        if any(("GM206", n) in reported for n in up) or any(n in feature_concat for n in up):
-            return "mask_marks_no_padding"
-        if any(types.get(n) == "Concatenate" for n in up):
-            return "time_concat_without_padding"
-    if code == "GM402" and kind == "fn" and any(types.get(n) == "MultiHeadAttention" for n in _all(flow)):
-        return "rnn_mask_bound_before_attention_clears"
     if code == "GM205":
         attention = ("MultiHeadAttention", "Attention", "AdditiveAttention")
         if types.get(node) in attention + readers_off_tensors:
@@ -109,10 +89,6 @@ def _returns_state(spec, node: str) -> bool:
         return False
     inner = layer.args.get("layer") if isinstance(layer.args.get("layer"), dict) else {}
     return bool(layer.args.get("return_state") or inner.get("args", {}).get("return_state"))
-
-
-def _all(flow) -> set[str]:
-    return set(flow.graph.nodes)
 
 
 def _ancestors(flow, node: str) -> set[str]:

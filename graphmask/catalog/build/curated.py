@@ -181,6 +181,9 @@ CURATED: dict[str, dict] = {
             {"when": {"layer.return_state": True}, "n_states_from_inner": 2},
         ],
         "source": "curated",
+        # the constructor args that hold a layer it runs on the sequence and its mask: the forward
+        # `layer`, and `backward_layer` (when not given, a copy of `layer` with go_backwards flipped)
+        "facts": {"wrapped_args": ["layer", "backward_layer"]},
         "notes": (
             "Output mask follows the wrapped layer's return_sequences; "
             "merge_mode=None returns [forward, backward] (2 outputs, same mask "

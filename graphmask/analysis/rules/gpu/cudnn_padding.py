@@ -13,7 +13,7 @@ from typing import Iterator
 from graphmask import codes
 from graphmask.analysis.flow import MaskFlow
 from graphmask.analysis.rules.common import at_node
-from graphmask.analysis.rules.gpu.recurrent import recurrent_call
+from graphmask.analysis.rules.gpu.recurrent import recurrent_calls
 from graphmask.diagnostics import Diagnostic
 from graphmask.graph import SpecGraph
 
@@ -22,14 +22,14 @@ CODE = codes.GM402
 
 def check(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
     for node in flow.layers():
-        rnn = recurrent_call(node)
-        if rnn is None or not rnn.whole_mask or not node.received or "consumer" not in node.roles:
+        if not node.received or "consumer" not in node.roles:
             continue
-        if not rnn.cudnn.eligible(rnn.args):
+        # a Bidirectional hands the mask to both directions: one on cuDNN is enough to fail
+        if not any(rnn.whole_mask and rnn.cudnn.eligible(rnn.args) for rnn in recurrent_calls(g.spec, node)):
             continue  # the generic kernel runs, and it handles any mask
         mask = node.received[0]
         if mask.right_padded is False:
-            yield at_node(g, CODE, f"`{node.id}` gets a mask that is not strictly right-padded ({mask.layout}): on "
+            yield at_node(g, CODE, f"`{node.id}` gets a mask that is not strictly right-padded ({mask.layout.why}): on "
                           "GPU, Keras 3 runs it on the cuDNN kernel, which accepts only strictly right-padded masks, "
                           "so the call fails with \"You are passing a RNN mask that does not correspond to "
                           "right-padded sequences\"", node.id)
