@@ -26,7 +26,10 @@ GM206  a generator on a tensor that carries a declared padded input's time
        step unmasked.
 GM207  a ``keras.ops`` call with a masked input and no masked output.
 GM208  a layer that would read a mask for its first argument gets it masked,
-       yet its call receives no mask for it.
+       yet its call receives no mask for it. Where the mask it carries is
+       right-padded, "would read" is asked with a right-padded mask and the
+       outputs compared at its valid steps: a mask that changes only padded
+       steps (a forward RNN returning its sequence) is not a finding.
 GM401  an LSTM/GRU (or the one a wrapper runs) that
        ``graphmask.keras.cudnn.keras_says_eligible`` says Keras would not put
        on cuDNN.
@@ -78,13 +81,35 @@ def _same(a: Any, b: Any) -> bool:
     return a.shape == b.shape and bool((a == b).all())
 
 
-def _outputs_equal(a: Any, b: Any) -> bool:
+def _outputs_equal(a: Any, b: Any, valid: np.ndarray | None = None) -> bool:
+    """Equal outputs; with ``valid`` (batch, time), outputs with that time axis only at the valid steps."""
     from keras import tree
 
     fa, fb = tree.flatten(a), tree.flatten(b)
+
+    def at_valid(x: np.ndarray) -> np.ndarray:
+        if valid is None or x.ndim < 2 or x.shape[:2] != valid.shape:
+            return x
+        return x[valid]
+
     return len(fa) == len(fb) and all(
-        np.shape(x) == np.shape(y) and np.allclose(np.asarray(x), np.asarray(y), atol=ATOL, equal_nan=True)
+        np.shape(x) == np.shape(y) and np.allclose(at_valid(np.asarray(x)), at_valid(np.asarray(y)), atol=ATOL,
+                                                   equal_nan=True)
         for x, y in zip(fa, fb))
+
+
+def _is_right_padded(mask: Any) -> bool:
+    """Every row is valid steps then padded ones (all valid included)."""
+    if mask is None:
+        return False
+    rows = np.asarray(mask).astype(bool)
+    return rows.ndim == 2 and bool(np.all(rows[:, 1:] <= rows[:, :-1]))
+
+
+def _right_padded_like(tensor: Any) -> np.ndarray:
+    """A right-padded mask for a (batch, time, ...) tensor: the first half of the steps valid (at least one)."""
+    batch, time = tensor.shape[0], tensor.shape[1]
+    return np.broadcast_to(np.arange(time) < max(1, time // 2), (batch, time)).copy()
 
 
 def _inverted(mask: Any) -> Any:
@@ -249,8 +274,9 @@ def _probe_cached(layer, call, args, kwargs, mask_params, facts: CallFacts) -> N
 
     config = {k: v for k, v in layer.get_config().items() if k != "name"}
     plain = {k: v for k, v in kwargs.items() if not _flat(v) and k not in mask_params}
-    shapes = [(a.param, a.item, a.channel, a.given is None,
-               tuple(_item(inspect.signature(call).bind(*args, **kwargs).arguments, a).shape)) for a in facts.args]
+    arguments = inspect.signature(call).bind(*args, **kwargs).arguments
+    shapes = [(a.param, a.item, a.channel, a.given is None, a.masked, _is_right_padded(_mask_of(_item(arguments, a))),
+               tuple(_item(arguments, a).shape)) for a in facts.args]
     key = json.dumps([type(layer).__name__, config, plain, shapes], sort_keys=True, default=str)
     if key not in _PROBED:
         _probe(call, args, kwargs, mask_params, facts)
@@ -279,12 +305,16 @@ def _probe(call, args, kwargs, mask_params, facts: CallFacts) -> None:
         tensor = _item(arguments, arg)
         if arg.given is None and len(tensor.shape) < 3:
             continue  # a (batch, features) tensor has no time steps to mask
-        other = _inverted(arg.given) if arg.given is not None else _made_up(tensor)
+        right_padded = arg.given is None and arg.masked and _is_right_padded(_mask_of(tensor))
+        if arg.given is not None:
+            other = _inverted(arg.given)
+        else:
+            other = _right_padded_like(tensor) if right_padded else _made_up(tensor)
         changed = _call_bound(call, bound, _with_arg_mask(arguments, mask_params, arg, other))
         if arg.given is not None:
             arg.reads = not _outputs_equal(baseline, changed)
         else:
-            arg.would_read = not _outputs_equal(baseline, changed)
+            arg.would_read = not _outputs_equal(baseline, changed, valid=other if right_padded else None)
 
 
 def _random_like(tensor, rng):
