@@ -37,7 +37,7 @@ def test_allow_import_reads_signature_outputs_and_shape(saved):
     result = convert_file(saved, custom=InspectedCustomLayers(allow=("tests",)))
     declared = result.spec["custom_layers"]
     assert declared["TemporalSplit"]["mask"] == {"supports_masking": True, "consumes": False, "output": "custom",
-                                                 "outputs": 2}
+                                                 "outputs": 2, "keeps_right_padding": [True, False]}
     assert declared["TransformerDecoder"]["call_args"] == ["inputs", "encoder_outputs", "mask"]
     assert declared["TokenAndPositionEmbedding"]["output_shape"] == [8, 4]
     assert {"maxlen", "vocab_size", "embed_dim"} <= set(declared["TokenAndPositionEmbedding"]["args"])
@@ -86,3 +86,14 @@ def test_a_layer_reading_its_input_tensors_masks_is_found_by_experiment(saved):
     assert "reads_input_masks" not in declared["TemporalSplit"]["mask"]
     spec = graphmask.loads(to_yaml(result.spec, result.comments), "m.yaml")
     assert "GM208" not in {d.code for d in graphmask.check(spec)}
+
+
+def test_the_layout_of_a_derived_mask_is_found_by_experiment(saved):
+    from graphmask.keras.inspect_custom import InspectedCustomLayers
+
+    result = convert_file(saved, custom=InspectedCustomLayers(allow=("tests",)))
+    # the second half of a right-padded mask is all False for a sample shorter than half: cuDNN rejects it
+    assert result.spec["custom_layers"]["TemporalSplit"]["mask"]["keeps_right_padding"] == [True, False]
+    spec = graphmask.loads(to_yaml(result.spec, result.comments), "m.yaml")
+    gm402 = [d for d in graphmask.check(spec) if d.code == "GM402"]
+    assert [d.node for d in gm402] == ["rnn"] and "`halves`'s compute_mask" in gm402[0].message

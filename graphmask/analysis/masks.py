@@ -260,8 +260,8 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     shapes = _output_shapes(flow, inputs)
     received = flow.received
     layout = _generated_layout(g, flow) if "generated" in kinds else UNKNOWN_LAYOUT  # only generated masks use it
-    masks = [_output_mask(kind, node, flow, shapes[i], layout) if resolved.supports_masking else None
-             for i, kind in enumerate(kinds)]
+    masks = [_output_mask(kind, node, flow, shapes[i], _derived_layout(flow, i) if kind == "custom" else layout)
+             if resolved.supports_masking else None for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
     # Only output 0 carries the padding on: it keeps it when it has a time axis (an RNN's states,
@@ -346,6 +346,19 @@ def _generated_layout(g: SpecGraph, flow: NodeFlow) -> Layout:
     return RIGHT_PADDED
 
 
+def _derived_layout(flow: NodeFlow, output: int) -> Layout:
+    """The layout of a mask a layer derives from its input's (``custom``): what its declaration's
+    ``keeps_right_padding`` says of this output, for a right-padded input mask; otherwise unknown."""
+    keeps = flow.info.mask.facts.get("keeps_right_padding")
+    given = [flow.inputs[i].mask for i in flow.first_arg if flow.inputs[i].mask is not None]
+    if keeps is None or output >= len(keeps) or not given or not all(m.right_padded for m in given):
+        return UNKNOWN_LAYOUT
+    if keeps[output]:
+        return RIGHT_PADDED
+    return Layout(False, f"from `{flow.node.id}`'s compute_mask, which turns a right-padded mask into one that is "
+                         "not, or that masks a whole sequence")
+
+
 def _pad_value(g: SpecGraph, input_id: str) -> Any:
     value = g.nodes[input_id].input_spec.pad_value
     return _ASSUMED_PAD_VALUE if value is None else value
@@ -390,7 +403,7 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
             return _combine(present, node.id, ALL_VALID)  # along features, an unmasked part makes every step valid
         return _combine(present, node.id)
     if kind == "custom":
-        return _combine(present, node.id, UNKNOWN_LAYOUT) if present else None
+        return _combine(present, node.id, layout) if present else None
     if kind == "attention_scores":
         # The combined attention mask (query/value/key masks, causal mask),
         # kept on the scores at runtime: present whenever any of them is.

@@ -268,6 +268,10 @@ class MaskRule:
             call(), or a layer inside it, reads the masks on its input tensors
             itself (a sublayer such as MultiHeadAttention picks them up), so it
             handles padding also when Keras hands it no ``mask=``.
+        ``keeps_right_padding`` (list of bool, one per output)
+            whether the mask ``compute_mask`` derives (``output: custom``) from
+            a right-padded mask is one cuDNN accepts: right-padded, with no
+            sequence fully masked (GM402 follows it).
         ``outputs`` (int >= 1, default 1)
             Number of output tensors; with several outputs every output gets
             the ``output`` kind (compute_mask returns one mask per output).
@@ -282,7 +286,8 @@ class MaskRule:
         """
         if not isinstance(d, Mapping):
             raise TypeError(f"mask declaration must be a mapping, got {type(d).__name__}")
-        unknown = set(d) - {"supports_masking", "consumes", "output", "outputs", "reads_input_masks"}
+        unknown = set(d) - {"supports_masking", "consumes", "output", "outputs", "reads_input_masks",
+                            "keeps_right_padding"}
         if unknown:
             raise ValueError(f"unknown mask declaration keys: {sorted(unknown)}")
         output = d.get("output")
@@ -315,7 +320,8 @@ class MaskRule:
             n_outputs=n,
             output_masks=tuple([output] * n) if n > 1 else None,
             source="declared",
-            facts=MappingProxyType({"reads_input_masks": True} if d.get("reads_input_masks") else {}),
+            facts=MappingProxyType({key: d[key] for key in ("reads_input_masks", "keeps_right_padding")
+                                    if d.get(key) not in (None, False)}),
         )
 
     def to_json(self) -> dict[str, Any]:

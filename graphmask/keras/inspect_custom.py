@@ -75,6 +75,10 @@ class InspectedCustomLayers(CustomLayers):
             mask["output"] = output
         if outputs > 1:
             mask["outputs"] = outputs
+        if output == "custom":
+            keeps = _keeps_right_padding(instance, self.layers.get(class_name, {}))
+            if keeps is not None:
+                mask["keeps_right_padding"] = keeps
         if _reads_input_masks(cls, self.layers.get(class_name, {})):
             mask["reads_input_masks"] = True
         return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
@@ -95,6 +99,31 @@ def _output_shape(cls: type, layer: Mapping[str, Any]) -> list | None:
             continue
         return list(output.shape[1:]) if isinstance(output, keras.KerasTensor) else None
     return None
+
+
+def _keeps_right_padding(instance: Any, layer: Mapping[str, Any]) -> list[bool] | None:
+    """Per output mask ``compute_mask`` derives from right-padded masks of every length (one sample each):
+    whether it is one cuDNN accepts (``_assert_valid_mask``: right-padded, no sequence fully masked)."""
+    import numpy as np
+    from keras import ops
+
+    shape = (layer.get("build_config") or {}).get("input_shape")
+    if not isinstance(shape, list) or len(shape) < 3 or any(isinstance(d, list) for d in shape):
+        return None
+    steps = 8 if shape[1] is None else int(shape[1])
+    values = np.zeros([steps, steps] + [1 if d is None else int(d) for d in shape[2:]], dtype="float32")
+    given = np.array([[t < n for t in range(steps)] for n in range(steps, 0, -1)])
+    try:
+        derived = instance.compute_mask(ops.convert_to_tensor(values), ops.convert_to_tensor(given))
+    except Exception:  # noqa: BLE001 - needs other inputs: unknown
+        return None
+    masks = derived if isinstance(derived, (list, tuple)) else [derived]
+
+    def accepted(mask: Any) -> bool:
+        rows = np.asarray(mask).astype(bool).reshape(steps, -1)
+        return bool(np.all(rows[:, 1:] <= rows[:, :-1]) and rows[:, 0].all())
+
+    return [mask is not None and accepted(mask) for mask in masks]
 
 
 def _reads_input_masks(cls: type, layer: Mapping[str, Any]) -> bool:

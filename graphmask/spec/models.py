@@ -101,6 +101,9 @@ class MaskDeclaration(_Strict):
         "true when the layer computes an output mask, i.e. `output` is same, generated or custom)",
     )
     consumes: bool = Field(default=False, description="call() reads the mask")
+    keeps_right_padding: list[bool] | None = Field(
+        default=None, description="per output: whether the mask compute_mask derives from a right-padded mask "
+        "is one cuDNN accepts (right-padded, no sequence fully masked); unknown if omitted (read by --allow-import)")
     reads_input_masks: bool = Field(
         default=False, description="call(), or a layer inside it, reads the Keras masks on its input tensors "
         "itself, so padding is handled even where Keras hands call() no `mask=` (a call with several tensors)")
