@@ -147,7 +147,17 @@ def test_fit_writes_model_history_and_checkpoint(keras, tmp_path, data_dir, caps
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     state = json.loads((tmp_path / "model.checkpoints" / "state.json").read_text())
     assert state["epochs_done"] == 2 and state["history"] == history
-    for a, b in zip(_weights(model), _weights(tmp_path / "model.checkpoints" / "last.keras")):
+    assert sorted(p.name for p in (tmp_path / "model.checkpoints").iterdir()) == ["epoch-0002.npz", "state.json"]
+    from graphmask.checker import check_path
+    from graphmask.keras.checkpoint import load_checkpoint, restore
+    from graphmask.keras.compile import compile_spec
+    from graphmask.keras.train import compile_for_training
+
+    saved = load_checkpoint(tmp_path / "model.checkpoints")
+    fresh = compile_for_training(compile_spec(check_path(SPEC).spec).model, check_path(SPEC).spec)
+    restore(fresh, saved)
+    assert int(fresh.optimizer.iterations.numpy()) == 2 * 4  # Adam's state travels with the weights: 2 x 4 steps
+    for a, b in zip(_weights(model), fresh.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert not [p for p in tmp_path.rglob(".*tmp*")], "no temporary files left behind"
 
@@ -175,14 +185,26 @@ def test_fit_streams_a_directory_of_shards(keras, tmp_path, data_dir, capsys):
     assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0])
 
 
-def test_shard_batches_cover_every_sample_once_per_epoch(data_dir):
+@pytest.mark.keras
+def test_the_stream_shuffles_each_epoch_alike_whether_or_not_it_starts_there(keras, data_dir):
+    """Every sample once per epoch, shuffled differently per epoch; epoch 1 of a stream started at epoch 1
+    (a resumed run) is epoch 1 of a stream started at 0; a batch never spans two shards."""
     from graphmask.analysis.masks import infer_masks
     from graphmask.checker import check_path
-    from graphmask.keras.training_data import batches, check_data_set
+    from graphmask.keras.fit_data import steps_per_epoch, training_stream
+    from graphmask.keras.training_data import check_data_set
 
     checked = check_path(SPEC)
     data = check_data_set(checked.graph, infer_masks(checked.graph), data_dir / "shards", "--data")
     assert data.samples == (12, 20) and data.shapes["tokens"] == (None,)
-    seen = [tuple(row) for batch in batches(checked.graph, data, 8, np.random.default_rng(0)) for row in batch["tokens"]]
-    stored = [tuple(row) for shard in data.shards for row in np.load(shard)["tokens"]]
-    assert sorted(seen) == sorted(stored) and seen != stored  # all of them, shuffled
+    steps = steps_per_epoch(data, 8)
+    assert steps == 2 + 3
+    batches = [x.numpy() for x, _ in training_stream(checked.graph, data, 8, 0, 0, 2)]
+    epochs = [batches[:steps], batches[steps:]]
+    stored = sorted(tuple(row) for shard in data.shards for row in np.load(shard)["tokens"])
+    for epoch in epochs:
+        assert {b.shape[1] for b in epoch} == {5, 9}  # each batch from one shard (their lengths differ)
+        assert sorted(tuple(row) for b in epoch for row in b) == stored
+    assert [b.tolist() for b in epochs[0]] != [b.tolist() for b in epochs[1]]
+    resumed = [x.numpy() for x, _ in training_stream(checked.graph, data, 8, 0, 1, 2)]
+    assert [b.tolist() for b in resumed] == [b.tolist() for b in epochs[1]]

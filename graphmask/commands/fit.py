@@ -66,20 +66,31 @@ def run(args: argparse.Namespace) -> int:
         return 1
     paths = FitPaths(output)
     if args.resume:
-        if not paths.state.is_file() or not paths.checkpoint.is_file():
+        from graphmask.keras.checkpoint import CheckpointError, has_checkpoint, load_checkpoint
+
+        if not has_checkpoint(paths.checkpoints):
             raise UsageError(f"--resume: no checkpoint at {paths.checkpoints} (run without --resume first)")
+        try:
+            load_checkpoint(paths.checkpoints)  # readable before anything loads (fit reads it again)
+        except CheckpointError as exc:
+            raise UsageError(f"--resume: {exc}") from None
     else:
         for path in paths.outputs():
             refuse_output(path, args.overwrite)
     data, validation = _checked_data(args, checked)
     if isinstance(data, int):
         return data
+    from graphmask.keras.checkpoint import CheckpointError
     from graphmask.keras.fit import fit
 
-    result = fit(checked.graph, data, paths, validation=validation, epochs=args.epochs, batch_size=args.batch_size,
-                 seed=args.seed, strategy=args.strategy, resume=args.resume, overwrite=args.overwrite,
-                 allow_imports=args.allow_imports, force=args.force, verbose=0 if args.quiet else "auto",
-                 protect=[args.spec, args.data] + ([args.validation] if args.validation else []))
+    try:
+        result = fit(checked.graph, data, paths, validation=validation, epochs=args.epochs,
+                     batch_size=args.batch_size, seed=args.seed, strategy=args.strategy, resume=args.resume,
+                     overwrite=args.overwrite, allow_imports=args.allow_imports, force=args.force,
+                     verbose=0 if args.quiet else "auto",
+                     protect=[args.spec, args.data] + ([args.validation] if args.validation else []))
+    except CheckpointError as exc:  # found before the first epoch: nothing was trained or written
+        raise UsageError(f"--resume: {exc}") from None
     for path in result.written:
         print(f"wrote {path}")
     if not any(p.suffix == ".png" for p in result.written) and result.written:

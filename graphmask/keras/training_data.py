@@ -1,10 +1,11 @@
-"""Training data for ``graphmask fit``: read, checked against the spec, served in batches.
+"""Training data for ``graphmask fit``: read and checked against the spec (``fit_data`` streams it).
 
 numpy only: every check runs before TensorFlow is imported, so bad data
 fails in a fraction of a second, before anything is built or written.  A
 data set is one ``.npz`` file or a directory of ``.npz`` shards; arrays are
 named after the spec's inputs (features) and outputs (labels).  Shards are
-checked one at a time (never all in memory) and later streamed the same way.
+checked one at a time (never all in memory) and later streamed the same way
+(``graphmask.keras.fit_data``).
 
 What is checked, per file: no missing or extra array, each input's shape and
 dtype (``inputs.check_inputs``), each label's shape against its output and
@@ -18,7 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -48,6 +49,7 @@ class DataSet:
     labels: Mapping[str, LabelSpec]
     dtypes: Mapping[str, np.dtype]
     shapes: Mapping[str, tuple]  # per-sample shape, None where shards differ
+    kind: str = "npz"  # or "tfrecord" (graphmask/keras/tfrecord.py)
 
     @property
     def size(self) -> int:
@@ -176,34 +178,6 @@ def check_data_set(g: SpecGraph, flow: MaskFlow, path: str | os.PathLike, what: 
     return DataSet(tuple(shards), tuple(samples), labels, dtypes, shapes)
 
 
-# The last shard read, checked and cast: a data set of one shard is read once, not once per epoch
-# (re-reading it made every epoch of `fit` slower than a plain `model.fit` on the same arrays).
-_LAST_SHARD: dict[str, Any] = {}
-
-
-def _shard(g: SpecGraph, data: DataSet, index: int) -> dict[str, np.ndarray]:
-    path = data.shards[index]
-    key = (str(path), os.stat(path).st_mtime_ns)
-    if not (_LAST_SHARD.get("g") is g and _LAST_SHARD.get("data") is data and _LAST_SHARD.get("key") == key):
-        arrays = check_arrays(g, data.labels, read_npz(path, "data"), "data")
-        _LAST_SHARD.clear()
-        _LAST_SHARD.update(g=g, data=data, key=key, arrays=arrays)
-    return _LAST_SHARD["arrays"]
-
-
-def batches(g: SpecGraph, data: DataSet, batch_size: int, rng: np.random.Generator | None
-            ) -> Iterator[dict[str, np.ndarray]]:
-    """One epoch of batches: shards (and samples in each) in ``rng``'s order, or as stored when None.
-
-    One shard is in memory at a time, and a batch never spans two shards (their
-    time axes may differ): a shard's last batch may be short. Inputs are cast
-    to the spec's dtypes, as the checks did.
-    """
-    order = rng.permutation(len(data.shards)) if rng is not None else range(len(data.shards))
-    for index in order:
-        arrays = _shard(g, data, int(index))
-        if rng is not None:
-            perm = rng.permutation(data.samples[index])
-            arrays = {n: a[perm] for n, a in arrays.items()}
-        for start in range(0, data.samples[index], batch_size):
-            yield {k: a[start:start + batch_size] for k, a in arrays.items()}
+def shard_arrays(g: SpecGraph, data: DataSet, index: int) -> dict[str, np.ndarray]:
+    """Shard ``index`` read, checked again (it may have changed since the first check) and cast."""
+    return check_arrays(g, data.labels, read_npz(data.shards[index], "data"), f"data {data.shards[index]}")
