@@ -177,6 +177,33 @@ def test_interrupted_and_resumed_equals_uninterrupted(keras, tmp_path, data_dir)
 
 
 @pytest.mark.keras
+def test_a_resumed_run_stops_early_at_the_epoch_an_uninterrupted_one_does(keras, tmp_path, data_dir):
+    """EarlyStopping's counters travel with the checkpoint: interrupted one epoch before the straight run
+    stopped (patience half used up), the resumed run stops after one more epoch, with the same weights.
+    Had they reset, the first resumed epoch would count as an improvement and training would go on."""
+    spec = tmp_path / "tagger.yaml"
+    spec.write_text(SPEC.read_text() + "  early_stopping: {monitor: loss, patience: 2, min_delta: 0.2}\n")
+    data = str(data_dir / "train.npz")
+    straight, split = tmp_path / "straight.keras", tmp_path / "split.keras"
+    assert main(["fit", str(spec), "--data", data, "-o", str(straight), "--epochs", "12", "--quiet"]) == 0
+    stopped_after = len(json.loads((tmp_path / "straight.history.json").read_text())["loss"])
+    assert 2 <= stopped_after < 12, "the straight run stops early"
+    assert main(["fit", str(spec), "--data", data, "-o", str(split), "--epochs", str(stopped_after - 1),
+                 "--quiet"]) == 0
+    state = json.loads((tmp_path / "split.checkpoints" / "state.json").read_text())
+    assert state["early_stopping"]["wait"] >= 1 and not state["stopped"]  # the interruption is mid-patience
+    assert main(["fit", str(spec), "--data", data, "-o", str(split), "--epochs", "12", "--quiet", "--resume"]) == 0
+    history = json.loads((tmp_path / "split.history.json").read_text())
+    assert history == json.loads((tmp_path / "straight.history.json").read_text())
+    assert json.loads((tmp_path / "split.checkpoints" / "state.json").read_text())["stopped"]
+    for a, b in zip(_weights(straight), _weights(split), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Resuming a run that stopped early trains no more: it only rewrites the outputs.
+    assert main(["fit", str(spec), "--data", data, "-o", str(split), "--epochs", "12", "--quiet", "--resume"]) == 0
+    assert json.loads((tmp_path / "split.history.json").read_text()) == history
+
+
+@pytest.mark.keras
 def test_fit_streams_a_directory_of_shards(keras, tmp_path, data_dir, capsys):
     model = tmp_path / "model.keras"
     assert main(["fit", str(SPEC), "--data", str(data_dir / "shards"), "-o", str(model), "--epochs", "1",
