@@ -54,20 +54,68 @@ def _groups(model: Any, stopping: Any) -> dict[str, list[Any]]:
     return groups
 
 
-def save_checkpoint(folder: Path, model: Any, epochs_done: int, history: dict[str, list[float]],
-                    stopping: Any = None) -> Path:
-    """Write epoch ``epochs_done``'s checkpoint (the order above); returns its ``.npz``."""
+class CheckpointWriter:
+    """Writes a run's checkpoints: the state is copied when an epoch ends, the files are written by a
+    thread while the next epoch trains (``wait`` joins it and raises what it raised).
+
+    The copy is one traced read of every variable (not one eager read each, which cost half a millisecond
+    per variable); the writing (``.npz``, ``state.json``, their fsyncs) overlaps the next epoch. A crash
+    while a checkpoint is being written leaves the previous one whole (the order above).
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._reader: Any = None
+        self._thread: Any = None
+        self._error: BaseException | None = None
+
+    def save(self, model: Any, epochs_done: int, history: dict[str, list[float]], stopping: Any = None) -> None:
+        import threading
+
+        self.wait()
+        groups = _groups(model, stopping)
+        read = groups.pop("best", None)
+        arrays = self._read(groups["model"] + groups["optimizer"])
+        snapshot = {"model": arrays[:len(groups["model"])], "optimizer": arrays[len(groups["model"]):]}
+        if read is not None:
+            snapshot["best"] = [np.asarray(a) for a in read]
+        state: dict[str, Any] = {"epochs_done": epochs_done, "history": {k: list(v) for k, v in history.items()}}
+        if stopping is not None:
+            state["early_stopping"] = {key: _plain(getattr(stopping, key, None)) for key in _STOPPING}
+            state["stopped"] = bool(model.stop_training)
+        self._thread = threading.Thread(target=self._write, args=(snapshot, state), name="graphmask-checkpoint")
+        self._thread.start()  # not a daemon: an interrupted run still finishes the checkpoint it started
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _read(self, variables: list[Any]) -> list[np.ndarray]:
+        import tensorflow as tf
+
+        if self._reader is None or self._reader[0] != [id(v) for v in variables]:
+            self._reader = ([id(v) for v in variables], tf.function(lambda: [v.value for v in variables]))
+        return [np.asarray(value) for value in self._reader[1]()]
+
+    def _write(self, snapshot: dict[str, list[np.ndarray]], state: dict[str, Any]) -> None:
+        try:
+            write_checkpoint(self.folder, snapshot, state)
+        except BaseException as exc:  # noqa: BLE001 - handed to the training thread by `wait`
+            self._error = exc
+
+
+def write_checkpoint(folder: Path, arrays: dict[str, list[np.ndarray]], state: dict[str, Any]) -> Path:
+    """Write one checkpoint in the crash-safe order above; returns its ``.npz``."""
     folder.mkdir(exist_ok=True)
-    name = f"epoch-{epochs_done:04d}.npz"
-    arrays = {f"{group}.{i:05d}": np.asarray(v) for group, values in _groups(model, stopping).items()
-              for i, v in enumerate(values)}
+    name = f"epoch-{state['epochs_done']:04d}.npz"
+    flat = {f"{group}.{i:05d}": value for group, values in arrays.items() for i, value in enumerate(values)}
     with atomic_path(folder / name, overwrite=True) as tmp:
-        np.savez(tmp, **arrays)
-    state: dict[str, Any] = {"epochs_done": epochs_done, "history": history, "weights": name}
-    if stopping is not None:
-        state["early_stopping"] = {key: _plain(getattr(stopping, key, None)) for key in _STOPPING}
-        state["stopped"] = bool(model.stop_training)
-    write_atomic(folder / STATE, json.dumps(state, indent=1) + "\n", overwrite=True)
+        np.savez(tmp, **flat)
+    write_atomic(folder / STATE, json.dumps({**state, "weights": name}, indent=1) + "\n", overwrite=True)
     for old in folder.glob("epoch-*.npz"):
         if old.name != name:
             old.unlink(missing_ok=True)

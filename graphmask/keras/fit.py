@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from graphmask.graph import SpecGraph
-from graphmask.keras.checkpoint import Checkpoint, load_checkpoint, restore, restore_stopping, save_checkpoint
+from graphmask.keras.checkpoint import Checkpoint, CheckpointWriter, load_checkpoint, restore, restore_stopping
 from graphmask.keras.fit_data import evaluation_stream, steps_per_epoch, training_stream
 from graphmask.keras.history import write_history
 from graphmask.keras.training_data import DataSet
@@ -63,7 +63,7 @@ def seed_everything(seed: int | None) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _callbacks(keras: Any, paths: FitPaths, history: dict[str, list[float]], chief: bool,
+def _callbacks(keras: Any, writer: CheckpointWriter | None, history: dict[str, list[float]],
                stopping: Any, resumed: Checkpoint | None) -> list:
     """The spec's callbacks, then the checkpoint's: last, so that it saves EarlyStopping's updated counters."""
 
@@ -75,8 +75,8 @@ def _callbacks(keras: Any, paths: FitPaths, history: dict[str, list[float]], chi
         def on_epoch_end(self, epoch, logs=None):
             for key, value in (logs or {}).items():
                 history.setdefault(key, []).append(float(value))
-            if chief:
-                save_checkpoint(paths.checkpoints, self.model, epoch + 1, history, stopping)
+            if writer is not None:  # only the chief writes
+                writer.save(self.model, epoch + 1, history, stopping)
 
     return ([stopping] if stopping is not None else []) + [SaveEpoch()]
 
@@ -113,10 +113,15 @@ def fit(g: SpecGraph, data: DataSet, paths: FitPaths, *, validation: DataSet | N
     if first < epochs and not (resumed is not None and resumed.stopped):
         train = training_stream(g, data, batch_size, seed, first, epochs)
         val = evaluation_stream(g, validation, batch_size) if validation is not None else None
-        model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first,
-                  steps_per_epoch=steps_per_epoch(data, batch_size),
-                  callbacks=[*callbacks, *_callbacks(keras, paths, history, chief, stopping, resumed)],
-                  shuffle=False, verbose=verbose)  # shuffled by the stream, reproducibly per epoch
+        writer = CheckpointWriter(paths.checkpoints) if chief else None
+        try:
+            model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first,
+                      steps_per_epoch=steps_per_epoch(data, batch_size),
+                      callbacks=[*callbacks, *_callbacks(keras, writer, history, stopping, resumed)],
+                      shuffle=False, verbose=verbose)  # shuffled by the stream, reproducibly per epoch
+        finally:
+            if writer is not None:
+                writer.wait()  # the last epoch's checkpoint is on disk before fit returns (or fails)
     written = []
     if chief:
         replace = overwrite or resume  # a resumed run replaces its own earlier outputs

@@ -56,20 +56,26 @@ def training_stream(g: SpecGraph, data: DataSet, batch_size: int, seed: int | No
 
         return tfrecord_epochs(g, data, batch_size, seed, first, epochs)
     seed_t = tf.constant(seed or 0, tf.int64)
+    epochs_ds = tf.data.Dataset.range(first, epochs)
+    total = (epochs - first) * steps_per_epoch(data, batch_size)
+    if len(data.shards) == 1:  # in memory: one permutation per epoch, index batches gathered from the arrays
+        order = epochs_ds.map(_graph(lambda e: _permutation(data.samples[0], tf.stack([seed_t, e * _SHARDS_PER_EPOCH]))))
+        indices = order.prefetch(1).flat_map(_graph(lambda i: _index_batches(i, batch_size)))
+        return _finish(_gather(g, indices, _shard_tensors(g, data, 0)), total)
     shards = len(data.shards)
 
     def shard_order(epoch):
-        order = tf.random.experimental.stateless_shuffle(tf.range(shards, dtype=tf.int64), seed=tf.stack(
-            [seed_t, epoch]))
+        order = _permutation(shards, tf.stack([seed_t, epoch]))
         return tf.data.Dataset.from_tensor_slices(tf.stack([tf.fill([shards], epoch), order], axis=1))
 
     def shard_batches(pair):
         epoch, shard = pair[0], pair[1]
-        return _batches(g, data, batch_size, shard, tf.stack([seed_t, epoch * _SHARDS_PER_EPOCH + shard]))
+        arrays = _shard_tensors(g, data, shard)
+        count = tf.shape(next(iter(arrays.values())), out_type=tf.int64)[0]
+        seed = tf.stack([seed_t, epoch * _SHARDS_PER_EPOCH + shard])
+        return _gather(g, _index_batches(_permutation(count, seed), batch_size), arrays)
 
-    stream = tf.data.Dataset.range(first, epochs).flat_map(shard_order).flat_map(shard_batches)
-    total = (epochs - first) * steps_per_epoch(data, batch_size)
-    return _finish(stream.apply(tf.data.experimental.assert_cardinality(total)))
+    return _finish(epochs_ds.flat_map(_graph(shard_order)).flat_map(_graph(shard_batches)), total)
 
 
 def evaluation_stream(g: SpecGraph, data: DataSet, batch_size: int) -> Any:
@@ -80,36 +86,62 @@ def evaluation_stream(g: SpecGraph, data: DataSet, batch_size: int) -> Any:
         from graphmask.keras.tfrecord import tfrecord_pass
 
         return tfrecord_pass(g, data, batch_size)
-    stream = tf.data.Dataset.range(len(data.shards)).flat_map(lambda s: _batches(g, data, batch_size, s, None))
-    return _finish(stream.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(data, batch_size))))
+    total = steps_per_epoch(data, batch_size)
+    if len(data.shards) == 1:
+        indices = _index_batches(tf.range(data.samples[0], dtype=tf.int64), batch_size)
+        return _finish(_gather(g, indices, _shard_tensors(g, data, 0)), total)
+
+    def shard_batches(shard):
+        arrays = _shard_tensors(g, data, shard)
+        count = tf.shape(next(iter(arrays.values())), out_type=tf.int64)[0]
+        return _gather(g, _index_batches(tf.range(count), batch_size), arrays)
+
+    return _finish(tf.data.Dataset.range(len(data.shards)).flat_map(_graph(shard_batches)), total)
 
 
-def _finish(stream: Any) -> Any:
+def _graph(fn: Any) -> Any:
+    """A tf.data function traced as plain TensorFlow (AutoGraph has nothing to convert, and fails on this module)."""
+    import tensorflow as tf
+
+    return tf.autograph.experimental.do_not_convert(fn)
+
+
+def _permutation(count: Any, seed: Any) -> Any:
+    import tensorflow as tf
+
+    return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=seed)
+
+
+def _index_batches(indices: Any, batch_size: int) -> Any:
+    """Batches of indices: the full ones as one reshaped tensor, then the short last one (as Keras's array
+    adapter does; cheaper than batching the indices one by one)."""
+    import tensorflow as tf
+
+    full = tf.size(indices, out_type=tf.int64) // batch_size
+    batches = tf.data.Dataset.from_tensor_slices(tf.reshape(indices[:full * batch_size], [full, batch_size]))
+    rest = tf.data.Dataset.from_tensors(indices[full * batch_size:]).filter(_graph(lambda r: tf.size(r) > 0))
+    return batches.concatenate(rest)
+
+
+def _gather(g: SpecGraph, indices: Any, arrays: dict[str, Any]) -> Any:
+    """Each batch of indices as (x, y) gathered from the arrays."""
+    import tensorflow as tf
+
+    named = tf.data.Dataset.zip((indices, tf.data.Dataset.from_tensors(arrays).repeat()))
+    return named.map(_graph(lambda i, a: structure(g.spec, {k: tf.gather(v, i) for k, v in a.items()})),
+                     num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _finish(stream: Any, total: int) -> Any:
     import tensorflow as tf
 
     options = tf.data.Options()
     # The shuffles are stateless (seeded ops), so there is no state to lose; say so to tf.distribute.
     options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
-    return stream.with_options(options).prefetch(tf.data.AUTOTUNE)
-
-
-def _batches(g: SpecGraph, data: DataSet, batch_size: int, shard: Any, seed: Any) -> Any:
-    """One shard's batches: its samples permuted (``seed``; None keeps their order), sliced by index batches."""
-    import tensorflow as tf
-
-    arrays = _shard_tensors(g, data, shard)
-    count = tf.shape(next(iter(arrays.values())), out_type=tf.int64)[0]
-    indices = tf.range(count)
-    if seed is not None:
-        indices = tf.random.experimental.stateless_shuffle(indices, seed=seed)
-    # Full batches as one reshaped tensor, then the short last one (Keras's array adapter does the same).
-    full = count // batch_size
-    index_batches = tf.data.Dataset.from_tensor_slices(tf.reshape(indices[:full * batch_size], [full, batch_size]))
-    rest = tf.data.Dataset.from_tensors(indices[full * batch_size:]).filter(lambda r: tf.size(r) > 0)
-    index_batches = index_batches.concatenate(rest)
-    named = tf.data.Dataset.zip((index_batches, tf.data.Dataset.from_tensors(arrays).repeat()))
-    return named.map(tf.autograph.experimental.do_not_convert(
-        lambda i, a: structure(g.spec, {k: tf.gather(v, i) for k, v in a.items()})), num_parallel_calls=tf.data.AUTOTUNE)
+    # As Keras does for arrays: tf.data's default graph rewrites serialize the pipeline for nothing here.
+    options.experimental_optimization.apply_default_optimizations = False
+    stream = stream.apply(tf.data.experimental.assert_cardinality(total)).with_options(options)
+    return stream.prefetch(tf.data.AUTOTUNE)
 
 
 def _shard_tensors(g: SpecGraph, data: DataSet, shard: Any) -> dict[str, Any]:
