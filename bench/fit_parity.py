@@ -39,7 +39,7 @@ from bench.stats import Samples
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "tests" / "data" / "training" / "tagger.yaml"
 SIZES = {True: dict(samples=256, steps=8, batch=32, epochs=2, runs=2),
-         False: dict(samples=12288, steps=40, batch=32, epochs=5, runs=6)}
+         False: dict(samples=4096, steps=32, batch=32, epochs=4, runs=8)}
 
 
 def _data(n: int, steps: int) -> dict[str, np.ndarray]:
@@ -141,6 +141,8 @@ def measure(quick: bool) -> Section:
             times, loss = arms[name](run)
             runs[name].append(times)
             losses[name].append(loss)
+            print(f"[fit_parity] run {run + 1}/{size['runs']} {name}: epochs {', '.join(f'{t:.3f}' for t in times)} s",
+                  file=sys.stderr, flush=True)
     g = Samples([t for times in runs["graphmask"] for t in times])
     h = Samples([t for times in runs["handwritten"] for t in times])
     pairs = Samples([statistics.median(a) / statistics.median(b)

@@ -63,9 +63,9 @@ def seed_everything(seed: int | None) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _callbacks(keras: Any, writer: CheckpointWriter | None, history: dict[str, list[float]],
-               stopping: Any, resumed: Checkpoint | None) -> list:
-    """The spec's callbacks, then the checkpoint's: last, so that it saves EarlyStopping's updated counters."""
+def _save_epoch(keras: Any, writer: CheckpointWriter | None, history: dict[str, list[float]],
+                stopping: Any, resumed: Checkpoint | None) -> Any:
+    """The checkpoint's callback; it goes last, so that it saves EarlyStopping's counters as updated."""
 
     class SaveEpoch(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
@@ -78,7 +78,7 @@ def _callbacks(keras: Any, writer: CheckpointWriter | None, history: dict[str, l
             if writer is not None:  # only the chief writes
                 writer.save(self.model, epoch + 1, history, stopping)
 
-    return ([stopping] if stopping is not None else []) + [SaveEpoch()]
+    return SaveEpoch()
 
 
 def fit(g: SpecGraph, data: DataSet, paths: FitPaths, *, validation: DataSet | None = None,
@@ -108,7 +108,8 @@ def fit(g: SpecGraph, data: DataSet, paths: FitPaths, *, validation: DataSet | N
             restore(model, resumed)
     history = dict(resumed.history) if resumed is not None else {}
     first = resumed.epochs_done if resumed is not None else 0
-    stopping = next(iter(spec_callbacks(training)), None)
+    declared = spec_callbacks(training)
+    stopping = next((c for c in declared if isinstance(c, keras.callbacks.EarlyStopping)), None)
     chief = _is_chief(resolved)
     if first < epochs and not (resumed is not None and resumed.stopped):
         train = training_stream(g, data, batch_size, seed, first, epochs)
@@ -117,11 +118,13 @@ def fit(g: SpecGraph, data: DataSet, paths: FitPaths, *, validation: DataSet | N
         try:
             model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first,
                       steps_per_epoch=steps_per_epoch(data, batch_size),
-                      callbacks=[*callbacks, *_callbacks(keras, writer, history, stopping, resumed)],
+                      callbacks=[*callbacks, *declared, _save_epoch(keras, writer, history, stopping, resumed)],
                       shuffle=False, verbose=verbose)  # shuffled by the stream, reproducibly per epoch
         finally:
             if writer is not None:
                 writer.wait()  # the last epoch's checkpoint is on disk before fit returns (or fails)
+    elif resumed is not None and stopping is not None and stopping.restore_best_weights and "best" in resumed.arrays:
+        model.set_weights(resumed.arrays["best"])  # what EarlyStopping's on_train_end gave the finished run
     written = []
     if chief:
         replace = overwrite or resume  # a resumed run replaces its own earlier outputs

@@ -60,7 +60,7 @@ def training_stream(g: SpecGraph, data: DataSet, batch_size: int, seed: int | No
     total = (epochs - first) * steps_per_epoch(data, batch_size)
     if len(data.shards) == 1:  # in memory: one permutation per epoch, index batches gathered from the arrays
         order = epochs_ds.map(_graph(lambda e: _permutation(data.samples[0], tf.stack([seed_t, e * _SHARDS_PER_EPOCH]))))
-        indices = order.prefetch(1).flat_map(_graph(lambda i: _index_batches(i, batch_size)))
+        indices = order.prefetch(1).flat_map(_graph(lambda i: _index_batches(i, batch_size, data.samples[0])))
         return _finish(_gather(g, indices, _shard_tensors(g, data, 0)), total)
     shards = len(data.shards)
 
@@ -88,7 +88,7 @@ def evaluation_stream(g: SpecGraph, data: DataSet, batch_size: int) -> Any:
         return tfrecord_pass(g, data, batch_size)
     total = steps_per_epoch(data, batch_size)
     if len(data.shards) == 1:
-        indices = _index_batches(tf.range(data.samples[0], dtype=tf.int64), batch_size)
+        indices = _index_batches(tf.range(data.samples[0], dtype=tf.int64), batch_size, data.samples[0])
         return _finish(_gather(g, indices, _shard_tensors(g, data, 0)), total)
 
     def shard_batches(shard):
@@ -112,11 +112,16 @@ def _permutation(count: Any, seed: Any) -> Any:
     return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=seed)
 
 
-def _index_batches(indices: Any, batch_size: int) -> Any:
+def _index_batches(indices: Any, batch_size: int, count: int | None = None) -> Any:
     """Batches of indices: the full ones as one reshaped tensor, then the short last one (as Keras's array
-    adapter does; cheaper than batching the indices one by one)."""
+    adapter does; cheaper than batching the indices one by one). With ``count`` known and a multiple of
+    the batch size, every batch has a static size, as in Keras (the model's steps are then cheaper)."""
     import tensorflow as tf
 
+    if count is not None:
+        full, rest = divmod(count, batch_size)
+        batches = tf.data.Dataset.from_tensor_slices(tf.reshape(indices[:full * batch_size], [full, batch_size]))
+        return batches.concatenate(tf.data.Dataset.from_tensors(indices[full * batch_size:])) if rest else batches
     full = tf.size(indices, out_type=tf.int64) // batch_size
     batches = tf.data.Dataset.from_tensor_slices(tf.reshape(indices[:full * batch_size], [full, batch_size]))
     rest = tf.data.Dataset.from_tensors(indices[full * batch_size:]).filter(_graph(lambda r: tf.size(r) > 0))

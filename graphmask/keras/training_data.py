@@ -17,9 +17,9 @@ of samples in every array, and at least one sample.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -50,6 +50,7 @@ class DataSet:
     dtypes: Mapping[str, np.dtype]
     shapes: Mapping[str, tuple]  # per-sample shape, None where shards differ
     kind: str = "npz"  # or "tfrecord" (graphmask/keras/tfrecord.py)
+    stored: Mapping[str, np.dtype] = field(default_factory=dict)  # TFRecord: each feature's serialized dtype
 
     @property
     def size(self) -> int:
@@ -70,13 +71,19 @@ def label_specs(g: SpecGraph, flow: MaskFlow) -> dict[str, LabelSpec]:
 
 
 def shard_paths(path: str | os.PathLike, what: str) -> list[Path]:
-    """The .npz files of a data argument (a file, or a directory of shards in name order)."""
+    """The data files of a data argument (a file, or a directory of .npz or TFRecord shards in name order)."""
+    from graphmask.keras.tfrecord import SUFFIXES
+
     path = Path(path)
     if path.is_dir():
-        shards = sorted(p for p in path.iterdir() if p.suffix == ".npz" and p.is_file())
-        if not shards:
-            raise InputError(f"{what} {path}: the directory has no .npz shards")
-        return shards
+        files = sorted(p for p in path.iterdir() if p.suffix in (".npz", *SUFFIXES) and p.is_file())
+        kinds = {p.suffix == ".npz" for p in files}
+        if not files:
+            raise InputError(f"{what} {path}: the directory has no .npz shards or TFRecord files "
+                             f"({', '.join(SUFFIXES)})")
+        if len(kinds) > 1:
+            raise InputError(f"{what} {path}: the directory mixes .npz shards and TFRecord files; use one kind")
+        return files
     if not path.is_file():
         raise InputError(f"{what} {path}: no such file or directory")
     return [path]
@@ -163,8 +170,12 @@ def _label_problem(label: LabelSpec, array: np.ndarray) -> str | None:
 
 def check_data_set(g: SpecGraph, flow: MaskFlow, path: str | os.PathLike, what: str) -> DataSet:
     """Check every shard of a data argument (one at a time); ``InputError`` on the first bad one."""
+    from graphmask.keras.tfrecord import check_tfrecords, is_tfrecord
+
     labels = label_specs(g, flow)
     shards = shard_paths(path, what)
+    if is_tfrecord(shards[0]):
+        return check_tfrecords(g, labels, shards, what)
     samples, dtypes, shapes = [], {}, {}
     for shard in shards:
         arrays = check_arrays(g, labels, read_npz(shard, what), f"{what} {shard}")
