@@ -115,6 +115,17 @@ def test_resume_without_a_checkpoint_is_a_usage_error(tmp_path, data_dir, capsys
     assert code == 2 and "no checkpoint" in capsys.readouterr().err
 
 
+def test_resume_from_an_unreadable_checkpoint_is_a_usage_error(tmp_path, data_dir, capsys):
+    folder = tmp_path / "m.checkpoints"
+    folder.mkdir()
+    (folder / "state.json").write_text('{"epochs_done": 1, "history": {}, "weights": "epoch-0001.npz"}')
+    code = main(["fit", str(SPEC), "--data", str(data_dir / "train.npz"), "-o", str(tmp_path / "m.keras"),
+                 "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot read the checkpoint" in err and "epoch-0001.npz" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["state.json"]
+
+
 def test_a_spec_without_training_is_a_usage_error(tmp_path, data_dir, capsys):
     spec = tmp_path / "s.yaml"
     spec.write_text(SPEC.read_text().split("training:")[0])
