@@ -161,8 +161,9 @@ def measure(quick: bool) -> Section:
             runs[name].append(timer.times[1:])
             cpu[name].append(timer.cpu[1:])
             losses[name].append(loss)
-            print(f"[fit_parity] run {run + 1}/{size['runs']} {name}: epochs {', '.join(f'{t:.3f}' for t in timer.times)}"
-                  f" s wall, {', '.join(f'{t:.3f}' for t in timer.cpu)} s CPU", file=sys.stderr, flush=True)
+            print(f"[fit_parity] run {run + 1}/{size['runs']} {name}: epochs "
+                  f"{', '.join(f'{t:.3f}' for t in timer.times)} s wall, {', '.join(f'{t:.3f}' for t in timer.cpu)} s CPU",
+                  file=sys.stderr, flush=True)
 
     def median_epoch(arm: str, table: dict) -> Samples:
         return Samples([t for times in table[arm] for t in times])
@@ -194,8 +195,8 @@ def measure(quick: bool) -> Section:
     for baseline in baselines:
         for clock in ("", "_cpu"):
             value = raw[baseline][f"fit_over_handwritten{clock}"]
-            section.targets.append(target(f"fit / {baseline.replace('_', '.')} epoch time ({'CPU' if clock else 'wall'})",
-                                          f"{value:.3f}", "0.97 - 1.03", 0.97 <= value <= 1.03, not quick))
+            name = f"fit / {baseline.replace('_', '.')} epoch time ({'CPU' if clock else 'wall'})"
+            section.targets.append(target(name, f"{value:.3f}", "0.97 - 1.03", 0.97 <= value <= 1.03, not quick))
     section.notes.append(
         f"{size['samples']} sequences of up to {size['steps']} tokens, batch {batch}, {epochs} epochs x "
         f"{size['runs']} runs per arm; same process, same seeds and initial weights, op determinism on for every "

@@ -13,9 +13,10 @@ Each file is written atomically, the ``.npz`` under a new name first, then
 ``state.json``, and only then is the previous ``.npz`` removed: a crash at any
 moment leaves a ``state.json`` naming a complete ``.npz`` of the same epoch.
 Restoring needs the model the spec builds (``fit`` compiles it first); a
-checkpoint whose variables do not fit it is refused with the reason. Writing
-the variables costs a few milliseconds where a full ``Model.save`` (config,
-zip, HDF5) cost a tenth of a second per epoch (``python -m bench.fit_parity``).
+checkpoint whose variables do not fit it is refused with the reason. The
+training thread only copies the state (a few milliseconds; a full
+``Model.save`` of config, zip and HDF5 cost a tenth of a second per epoch),
+see ``CheckpointWriter`` and ``python -m bench.fit_parity``.
 """
 
 from __future__ import annotations

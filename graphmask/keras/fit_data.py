@@ -59,7 +59,8 @@ def training_stream(g: SpecGraph, data: DataSet, batch_size: int, seed: int | No
     epochs_ds = tf.data.Dataset.range(first, epochs)
     total = (epochs - first) * steps_per_epoch(data, batch_size)
     if len(data.shards) == 1:  # in memory: one permutation per epoch, index batches gathered from the arrays
-        order = epochs_ds.map(_graph(lambda e: _permutation(data.samples[0], tf.stack([seed_t, e * _SHARDS_PER_EPOCH]))))
+        seed_of = (lambda e: tf.stack([seed_t, e * _SHARDS_PER_EPOCH]))  # shard 0's seed, as below
+        order = epochs_ds.map(_graph(lambda e: _permutation(data.samples[0], seed_of(e))))
         indices = order.prefetch(1).flat_map(_graph(lambda i: _index_batches(i, batch_size, data.samples[0])))
         return _finish(_gather(g, indices, _shard_tensors(g, data, 0)), total)
     shards = len(data.shards)
