@@ -65,6 +65,12 @@ def _runtime(quick: bool) -> Section:
     return keras_sections.runtime_parity(quick)
 
 
+def _fit(quick: bool) -> Section:
+    from bench import fit_parity
+
+    return fit_parity.measure(quick)
+
+
 def _hostile(quick: bool) -> Section:
     from bench import hostile_section
 
@@ -83,6 +89,7 @@ SECTIONS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "static_scaling": ("Static check scaling", _scaling),
     "compile_overhead": ("Compile overhead", _compile),
     "runtime_parity": ("Runtime parity", _runtime),
+    "fit_parity": ("Training parity", _fit),
 }
 
 

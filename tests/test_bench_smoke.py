@@ -15,10 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SECTIONS = ("cold_cli", "many_files", "hostile", "lsp", "static_scaling", "compile_overhead", "runtime_parity")
+SECTIONS = ("cold_cli", "many_files", "hostile", "lsp", "static_scaling", "compile_overhead", "runtime_parity",
+            "fit_parity")
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +73,9 @@ def test_json_has_every_section_with_numbers(quick_run):
     parity = document["sections"]["runtime_parity"]["raw"]["cpu"]
     assert parity["max_abs_output_difference"] < 1e-5, "compiled and hand-written models differ"
     assert parity["compiled_over_handwritten"] > 0
+
+    fit = document["sections"]["fit_parity"]["raw"]
+    assert fit["fit_over_handwritten"] > 0 and fit["checkpoint_s"]["median_s"] > 0
+    # the same model from the same weights on the same data: the two arms train alike
+    for baseline in ("arrays", "tf_data"):
+        assert np.allclose(fit["final_loss"]["graphmask"], fit["final_loss"][baseline], rtol=0.2), fit["final_loss"]

@@ -115,6 +115,17 @@ def test_resume_without_a_checkpoint_is_a_usage_error(tmp_path, data_dir, capsys
     assert code == 2 and "no checkpoint" in capsys.readouterr().err
 
 
+def test_resume_from_an_unreadable_checkpoint_is_a_usage_error(tmp_path, data_dir, capsys):
+    folder = tmp_path / "m.checkpoints"
+    folder.mkdir()
+    (folder / "state.json").write_text('{"epochs_done": 1, "history": {}, "weights": "epoch-0001.npz"}')
+    code = main(["fit", str(SPEC), "--data", str(data_dir / "train.npz"), "-o", str(tmp_path / "m.keras"),
+                 "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot read the checkpoint" in err and "epoch-0001.npz" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["state.json"]
+
+
 def test_a_spec_without_training_is_a_usage_error(tmp_path, data_dir, capsys):
     spec = tmp_path / "s.yaml"
     spec.write_text(SPEC.read_text().split("training:")[0])
@@ -147,7 +158,17 @@ def test_fit_writes_model_history_and_checkpoint(keras, tmp_path, data_dir, caps
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     state = json.loads((tmp_path / "model.checkpoints" / "state.json").read_text())
     assert state["epochs_done"] == 2 and state["history"] == history
-    for a, b in zip(_weights(model), _weights(tmp_path / "model.checkpoints" / "last.keras")):
+    assert sorted(p.name for p in (tmp_path / "model.checkpoints").iterdir()) == ["epoch-0002.npz", "state.json"]
+    from graphmask.checker import check_path
+    from graphmask.keras.checkpoint import load_checkpoint, restore
+    from graphmask.keras.compile import compile_spec
+    from graphmask.keras.train import compile_for_training
+
+    saved = load_checkpoint(tmp_path / "model.checkpoints")
+    fresh = compile_for_training(compile_spec(check_path(SPEC).spec).model, check_path(SPEC).spec)
+    restore(fresh, saved)
+    assert int(fresh.optimizer.iterations.numpy()) == 2 * 4  # Adam's state travels with the weights: 2 x 4 steps
+    for a, b in zip(_weights(model), fresh.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert not [p for p in tmp_path.rglob(".*tmp*")], "no temporary files left behind"
 
@@ -167,6 +188,33 @@ def test_interrupted_and_resumed_equals_uninterrupted(keras, tmp_path, data_dir)
 
 
 @pytest.mark.keras
+def test_a_resumed_run_stops_early_at_the_epoch_an_uninterrupted_one_does(keras, tmp_path, data_dir):
+    """EarlyStopping's counters travel with the checkpoint: interrupted one epoch before the straight run
+    stopped (patience half used up), the resumed run stops after one more epoch, with the same weights.
+    Had they reset, the first resumed epoch would count as an improvement and training would go on."""
+    spec = tmp_path / "tagger.yaml"
+    spec.write_text(SPEC.read_text() + "  early_stopping: {monitor: loss, patience: 2, min_delta: 0.2}\n")
+    data = str(data_dir / "train.npz")
+    straight, split = tmp_path / "straight.keras", tmp_path / "split.keras"
+    assert main(["fit", str(spec), "--data", data, "-o", str(straight), "--epochs", "12", "--quiet"]) == 0
+    stopped_after = len(json.loads((tmp_path / "straight.history.json").read_text())["loss"])
+    assert 2 <= stopped_after < 12, "the straight run stops early"
+    assert main(["fit", str(spec), "--data", data, "-o", str(split), "--epochs", str(stopped_after - 1),
+                 "--quiet"]) == 0
+    state = json.loads((tmp_path / "split.checkpoints" / "state.json").read_text())
+    assert state["early_stopping"]["wait"] >= 1 and not state["stopped"]  # the interruption is mid-patience
+    assert main(["fit", str(spec), "--data", data, "-o", str(split), "--epochs", "12", "--quiet", "--resume"]) == 0
+    history = json.loads((tmp_path / "split.history.json").read_text())
+    assert history == json.loads((tmp_path / "straight.history.json").read_text())
+    assert json.loads((tmp_path / "split.checkpoints" / "state.json").read_text())["stopped"]
+    for a, b in zip(_weights(straight), _weights(split), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Resuming a run that stopped early trains no more: it only rewrites the outputs.
+    assert main(["fit", str(spec), "--data", data, "-o", str(split), "--epochs", "12", "--quiet", "--resume"]) == 0
+    assert json.loads((tmp_path / "split.history.json").read_text()) == history
+
+
+@pytest.mark.keras
 def test_fit_streams_a_directory_of_shards(keras, tmp_path, data_dir, capsys):
     model = tmp_path / "model.keras"
     assert main(["fit", str(SPEC), "--data", str(data_dir / "shards"), "-o", str(model), "--epochs", "1",
@@ -175,14 +223,26 @@ def test_fit_streams_a_directory_of_shards(keras, tmp_path, data_dir, capsys):
     assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0])
 
 
-def test_shard_batches_cover_every_sample_once_per_epoch(data_dir):
+@pytest.mark.keras
+def test_the_stream_shuffles_each_epoch_alike_whether_or_not_it_starts_there(keras, data_dir):
+    """Every sample once per epoch, shuffled differently per epoch; epoch 1 of a stream started at epoch 1
+    (a resumed run) is epoch 1 of a stream started at 0; a batch never spans two shards."""
     from graphmask.analysis.masks import infer_masks
     from graphmask.checker import check_path
-    from graphmask.keras.training_data import batches, check_data_set
+    from graphmask.keras.fit_data import steps_per_epoch, training_stream
+    from graphmask.keras.training_data import check_data_set
 
     checked = check_path(SPEC)
     data = check_data_set(checked.graph, infer_masks(checked.graph), data_dir / "shards", "--data")
     assert data.samples == (12, 20) and data.shapes["tokens"] == (None,)
-    seen = [tuple(row) for batch in batches(checked.graph, data, 8, np.random.default_rng(0)) for row in batch["tokens"]]
-    stored = [tuple(row) for shard in data.shards for row in np.load(shard)["tokens"]]
-    assert sorted(seen) == sorted(stored) and seen != stored  # all of them, shuffled
+    steps = steps_per_epoch(data, 8)
+    assert steps == 2 + 3
+    batches = [x.numpy() for x, _ in training_stream(checked.graph, data, 8, 0, 0, 2)]
+    epochs = [batches[:steps], batches[steps:]]
+    stored = sorted(tuple(row) for shard in data.shards for row in np.load(shard)["tokens"])
+    for epoch in epochs:
+        assert {b.shape[1] for b in epoch} == {5, 9}  # each batch from one shard (their lengths differ)
+        assert sorted(tuple(row) for b in epoch for row in b) == stored
+    assert [b.tolist() for b in epochs[0]] != [b.tolist() for b in epochs[1]]
+    resumed = [x.numpy() for x, _ in training_stream(checked.graph, data, 8, 0, 1, 2)]
+    assert [b.tolist() for b in resumed] == [b.tolist() for b in epochs[1]]

@@ -1,9 +1,12 @@
 """``graphmask fit SPEC --data train.npz [--validation val.npz] -o model.keras``: train with `training:`.
 
+``--data`` is an ``.npz``, a directory of ``.npz`` shards, or TFRecord files.
+
 Order of work, so that a mistake costs nothing: the spec is checked (GM5xx
 included; errors exit 1 unless --force), outputs are refused if they exist
 (exit 2, unless --overwrite or --resume), every data file is read and checked
-(exit 2 on bad data), and only then is TensorFlow imported and the model trained.
+(exit 2 on bad data), and only then is TensorFlow imported (TFRecord files need it
+to be read: for them it loads for the checks) and the model trained.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("fit", help="train a spec's model on .npz data (its `training:` section)")
     parser.add_argument("spec", metavar="SPEC", help="spec file with a `training:` section")
     parser.add_argument("--data", required=True, metavar="TRAIN",
-                        help=".npz with one array per input and output, or a directory of .npz shards")
+                        help=".npz with one array per input and output, a directory of .npz shards, or TFRecord "
+                        "files (a .tfrecord or a directory of them; see docs/training.md)")
     parser.add_argument("--validation", metavar="VAL", help="validation data, in the same form")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL.keras", help="where to write the trained model")
     parser.add_argument("--epochs", type=int, help="override `training.epochs`")
@@ -66,20 +70,31 @@ def run(args: argparse.Namespace) -> int:
         return 1
     paths = FitPaths(output)
     if args.resume:
-        if not paths.state.is_file() or not paths.checkpoint.is_file():
+        from graphmask.keras.checkpoint import CheckpointError, has_checkpoint, load_checkpoint
+
+        if not has_checkpoint(paths.checkpoints):
             raise UsageError(f"--resume: no checkpoint at {paths.checkpoints} (run without --resume first)")
+        try:
+            load_checkpoint(paths.checkpoints)  # readable before anything loads (fit reads it again)
+        except CheckpointError as exc:
+            raise UsageError(f"--resume: {exc}") from None
     else:
         for path in paths.outputs():
             refuse_output(path, args.overwrite)
     data, validation = _checked_data(args, checked)
     if isinstance(data, int):
         return data
+    from graphmask.keras.checkpoint import CheckpointError
     from graphmask.keras.fit import fit
 
-    result = fit(checked.graph, data, paths, validation=validation, epochs=args.epochs, batch_size=args.batch_size,
-                 seed=args.seed, strategy=args.strategy, resume=args.resume, overwrite=args.overwrite,
-                 allow_imports=args.allow_imports, force=args.force, verbose=0 if args.quiet else "auto",
-                 protect=[args.spec, args.data] + ([args.validation] if args.validation else []))
+    try:
+        result = fit(checked.graph, data, paths, validation=validation, epochs=args.epochs,
+                     batch_size=args.batch_size, seed=args.seed, strategy=args.strategy, resume=args.resume,
+                     overwrite=args.overwrite, allow_imports=args.allow_imports, force=args.force,
+                     verbose=0 if args.quiet else "auto",
+                     protect=[args.spec, args.data] + ([args.validation] if args.validation else []))
+    except CheckpointError as exc:  # found before the first epoch: nothing was trained or written
+        raise UsageError(f"--resume: {exc}") from None
     for path in result.written:
         print(f"wrote {path}")
     if not any(p.suffix == ".png" for p in result.written) and result.written:

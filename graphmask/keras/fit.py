@@ -1,29 +1,28 @@
 """Training a spec's model: ``graphmask fit`` (TensorFlow is imported here, after the data checks).
 
-Reproducible and resumable by construction: samples are shuffled by numpy
-with a generator seeded by ``(seed, epoch)``, so epoch *k* sees the same order
-whether or not the run was interrupted before it; with a seed, Keras's and
-TensorFlow's seeds are set and op determinism is on.  After every epoch the
-whole model (weights and optimizer state) is saved atomically to
-``<stem>.checkpoints/last.keras`` with ``state.json`` (epochs done, history);
-``resume`` loads both and continues with the next epoch.
+Reproducible and resumable by construction: the data streams through
+``tf.data`` (``fit_data``), shuffled by stateless ops seeded by ``(seed,
+epoch)``, so epoch *k* sees the same order whether or not the run was
+interrupted before it; with a seed, Keras's and TensorFlow's seeds are set and
+op determinism is on.  After every epoch the training state (model and
+optimizer variables, history, EarlyStopping's counters) is saved atomically
+to ``<stem>.checkpoints/`` (``checkpoint``); ``resume`` builds the spec's
+model, restores that state and continues with the next epoch, so a resumed
+run trains, and stops early, exactly like an uninterrupted one.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
-
-from graphmask.atomic import write_atomic
 from graphmask.graph import SpecGraph
-from graphmask.keras.compile import model_inputs
+from graphmask.keras.checkpoint import Checkpoint, CheckpointWriter, load_checkpoint, restore, restore_stopping
+from graphmask.keras.fit_data import evaluation_stream, steps_per_epoch, training_stream
 from graphmask.keras.history import write_history
-from graphmask.keras.training_data import DataSet, batches
+from graphmask.keras.training_data import DataSet
 
 
 @dataclass(frozen=True)
@@ -39,14 +38,6 @@ class FitPaths:
     @property
     def checkpoints(self) -> Path:
         return self.model.with_name(self.stem.name + ".checkpoints")
-
-    @property
-    def checkpoint(self) -> Path:
-        return self.checkpoints / "last.keras"
-
-    @property
-    def state(self) -> Path:
-        return self.checkpoints / "state.json"
 
     def outputs(self) -> list[Path]:
         """Files a fresh run would replace (refused without --overwrite)."""
@@ -72,74 +63,29 @@ def seed_everything(seed: int | None) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _structure(spec, batch: dict) -> tuple[Any, Any]:
-    """(x, y) in the model's structure: a tensor for one input/output, a dict (or tuple for list outputs)."""
-    x = model_inputs(spec, batch)
-    names = [name for name, _ in spec.output_refs()]
-    if isinstance(spec.outputs, dict):
-        y = {n: batch[n] for n in names}
-    else:
-        y = batch[names[0]] if len(names) == 1 else tuple(batch[n] for n in names)
-    return x, y
+def _save_epoch(keras: Any, writer: CheckpointWriter | None, history: dict[str, list[float]],
+                stopping: Any, resumed: Checkpoint | None) -> Any:
+    """The checkpoint's callback; it goes last, so that it saves EarlyStopping's counters as updated."""
 
-
-def dataset(g: SpecGraph, data: DataSet, batch_size: int, seed: int | None, epoch_of: Any) -> Any:
-    """A ``tf.data.Dataset`` streaming the shards; ``epoch_of()`` picks the epoch's shuffle (None: no shuffle)."""
-    import tensorflow as tf
-
-    def generate():
-        epoch = epoch_of()
-        rng = None if epoch is None else np.random.default_rng([seed or 0, epoch])
-        for batch in batches(g, data, batch_size, rng):
-            yield _structure(g.spec, batch)
-
-    example = {name: tf.TensorSpec((None, *data.shapes[name]), tf.as_dtype(data.dtypes[name]) if name not in
-                                   g.spec.inputs else tf.as_dtype(_input_dtype(g.spec.inputs[name].dtype)))
-               for name in data.shapes}
-    signature = _structure(g.spec, example)
-    steps = sum(-(-n // batch_size) for n in data.samples)  # a batch never spans shards
-    stream = tf.data.Dataset.from_generator(generate, output_signature=signature)
-    return stream.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(2)
-
-
-def _input_dtype(name: str) -> str:
-    return "float32" if name == "bfloat16" else name
-
-
-class _Epochs:
-    """The epoch Keras is in, for the data generator (set by a callback before each epoch's first batch)."""
-
-    def __init__(self, first: int):
-        self.current = first
-
-    def __call__(self) -> int:
-        return self.current
-
-
-def _callbacks(keras: Any, epochs: _Epochs, paths: FitPaths, history: dict[str, list[float]], chief: bool) -> list:
-    from graphmask.keras.save import save_model
-
-    class Track(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            epochs.current = epoch
+    class SaveEpoch(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            if resumed is not None and stopping is not None:
+                restore_stopping(stopping, resumed)  # after EarlyStopping.on_train_begin has reset them
 
         def on_epoch_end(self, epoch, logs=None):
             for key, value in (logs or {}).items():
                 history.setdefault(key, []).append(float(value))
-            if not chief:
-                return
-            paths.checkpoints.mkdir(exist_ok=True)
-            save_model(self.model, paths.checkpoint, overwrite=True)
-            write_atomic(paths.state, json.dumps({"epochs_done": epoch + 1, "history": history}, indent=1) + "\n",
-                         overwrite=True)
+            if writer is not None:  # only the chief writes
+                writer.save(self.model, epoch + 1, history, stopping)
 
-    return [Track()]
+    return SaveEpoch()
 
 
 def fit(g: SpecGraph, data: DataSet, paths: FitPaths, *, validation: DataSet | None = None,
         epochs: int | None = None, batch_size: int | None = None, seed: int | None = None, strategy: Any = None,
         resume: bool = False, overwrite: bool = False, allow_imports: Iterable[str] = (), force: bool = False,
-        verbose: Any = "auto", protect: Iterable[str | os.PathLike] = ()) -> FitResult:
+        verbose: Any = "auto", protect: Iterable[str | os.PathLike] = (), callbacks: Iterable[Any] = ()) -> FitResult:
+    """Train ``g``'s model on checked data; ``callbacks`` are extra Keras callbacks (run before the checkpoint's)."""
     import keras
 
     from graphmask.keras.compile import compile_spec
@@ -152,27 +98,33 @@ def fit(g: SpecGraph, data: DataSet, paths: FitPaths, *, validation: DataSet | N
     epochs = epochs or training.epochs
     batch_size = batch_size or training.batch_size
     seed = training.seed if seed is None else seed
+    resumed = load_checkpoint(paths.checkpoints) if resume else None
     seed_everything(seed)
     resolved = get_strategy(strategy)
-    history: dict[str, list[float]] = {}
-    first = 0
-    if resume:
-        state = json.loads(paths.state.read_text(encoding="utf-8"))
-        first, history = int(state["epochs_done"]), {k: list(v) for k, v in state["history"].items()}
-        with resolved.scope():
-            model = keras.models.load_model(paths.checkpoint)
-    else:
-        model = compile_spec(spec, allow_imports=allow_imports, force=force, strategy=resolved).model
-        with resolved.scope():
-            compile_for_training(model, spec)
-    tracker = _Epochs(first)
-    train = dataset(g, data, batch_size, seed, tracker)
-    val = dataset(g, validation, batch_size, seed, lambda: None) if validation is not None else None
+    model = compile_spec(spec, allow_imports=allow_imports, force=force, strategy=resolved).model
+    with resolved.scope():
+        compile_for_training(model, spec)
+        if resumed is not None:
+            restore(model, resumed)
+    history = dict(resumed.history) if resumed is not None else {}
+    first = resumed.epochs_done if resumed is not None else 0
+    declared = spec_callbacks(training)
+    stopping = next((c for c in declared if isinstance(c, keras.callbacks.EarlyStopping)), None)
     chief = _is_chief(resolved)
-    callbacks = _callbacks(keras, tracker, paths, history, chief) + spec_callbacks(training)
-    if first < epochs:
-        model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first, callbacks=callbacks,
-                  shuffle=False, verbose=verbose)  # shuffled by `dataset`, reproducibly per epoch
+    if first < epochs and not (resumed is not None and resumed.stopped):
+        train = training_stream(g, data, batch_size, seed, first, epochs)
+        val = evaluation_stream(g, validation, batch_size) if validation is not None else None
+        writer = CheckpointWriter(paths.checkpoints) if chief else None
+        try:
+            model.fit(train, validation_data=val, epochs=epochs, initial_epoch=first,
+                      steps_per_epoch=steps_per_epoch(data, batch_size),
+                      callbacks=[*callbacks, *declared, _save_epoch(keras, writer, history, stopping, resumed)],
+                      shuffle=False, verbose=verbose)  # shuffled by the stream, reproducibly per epoch
+        finally:
+            if writer is not None:
+                writer.wait()  # the last epoch's checkpoint is on disk before fit returns (or fails)
+    elif resumed is not None and stopping is not None and stopping.restore_best_weights and "best" in resumed.arrays:
+        model.set_weights(resumed.arrays["best"])  # what EarlyStopping's on_train_end gave the finished run
     written = []
     if chief:
         replace = overwrite or resume  # a resumed run replaces its own earlier outputs

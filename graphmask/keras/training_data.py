@@ -1,10 +1,11 @@
-"""Training data for ``graphmask fit``: read, checked against the spec, served in batches.
+"""Training data for ``graphmask fit``: read and checked against the spec (``fit_data`` streams it).
 
 numpy only: every check runs before TensorFlow is imported, so bad data
 fails in a fraction of a second, before anything is built or written.  A
 data set is one ``.npz`` file or a directory of ``.npz`` shards; arrays are
 named after the spec's inputs (features) and outputs (labels).  Shards are
-checked one at a time (never all in memory) and later streamed the same way.
+checked one at a time (never all in memory) and later streamed the same way
+(``graphmask.keras.fit_data``).
 
 What is checked, per file: no missing or extra array, each input's shape and
 dtype (``inputs.check_inputs``), each label's shape against its output and
@@ -16,9 +17,9 @@ of samples in every array, and at least one sample.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -48,6 +49,8 @@ class DataSet:
     labels: Mapping[str, LabelSpec]
     dtypes: Mapping[str, np.dtype]
     shapes: Mapping[str, tuple]  # per-sample shape, None where shards differ
+    kind: str = "npz"  # or "tfrecord" (graphmask/keras/tfrecord.py)
+    stored: Mapping[str, np.dtype] = field(default_factory=dict)  # TFRecord: each feature's serialized dtype
 
     @property
     def size(self) -> int:
@@ -68,13 +71,19 @@ def label_specs(g: SpecGraph, flow: MaskFlow) -> dict[str, LabelSpec]:
 
 
 def shard_paths(path: str | os.PathLike, what: str) -> list[Path]:
-    """The .npz files of a data argument (a file, or a directory of shards in name order)."""
+    """The data files of a data argument (a file, or a directory of .npz or TFRecord shards in name order)."""
+    from graphmask.keras.tfrecord import SUFFIXES
+
     path = Path(path)
     if path.is_dir():
-        shards = sorted(p for p in path.iterdir() if p.suffix == ".npz" and p.is_file())
-        if not shards:
-            raise InputError(f"{what} {path}: the directory has no .npz shards")
-        return shards
+        files = sorted(p for p in path.iterdir() if p.suffix in (".npz", *SUFFIXES) and p.is_file())
+        kinds = {p.suffix == ".npz" for p in files}
+        if not files:
+            raise InputError(f"{what} {path}: the directory has no .npz shards or TFRecord files "
+                             f"({', '.join(SUFFIXES)})")
+        if len(kinds) > 1:
+            raise InputError(f"{what} {path}: the directory mixes .npz shards and TFRecord files; use one kind")
+        return files
     if not path.is_file():
         raise InputError(f"{what} {path}: no such file or directory")
     return [path]
@@ -161,8 +170,12 @@ def _label_problem(label: LabelSpec, array: np.ndarray) -> str | None:
 
 def check_data_set(g: SpecGraph, flow: MaskFlow, path: str | os.PathLike, what: str) -> DataSet:
     """Check every shard of a data argument (one at a time); ``InputError`` on the first bad one."""
+    from graphmask.keras.tfrecord import check_tfrecords, is_tfrecord
+
     labels = label_specs(g, flow)
     shards = shard_paths(path, what)
+    if is_tfrecord(shards[0]):
+        return check_tfrecords(g, labels, shards, what)
     samples, dtypes, shapes = [], {}, {}
     for shard in shards:
         arrays = check_arrays(g, labels, read_npz(shard, what), f"{what} {shard}")
@@ -176,34 +189,6 @@ def check_data_set(g: SpecGraph, flow: MaskFlow, path: str | os.PathLike, what: 
     return DataSet(tuple(shards), tuple(samples), labels, dtypes, shapes)
 
 
-# The last shard read, checked and cast: a data set of one shard is read once, not once per epoch
-# (re-reading it made every epoch of `fit` slower than a plain `model.fit` on the same arrays).
-_LAST_SHARD: dict[str, Any] = {}
-
-
-def _shard(g: SpecGraph, data: DataSet, index: int) -> dict[str, np.ndarray]:
-    path = data.shards[index]
-    key = (str(path), os.stat(path).st_mtime_ns)
-    if not (_LAST_SHARD.get("g") is g and _LAST_SHARD.get("data") is data and _LAST_SHARD.get("key") == key):
-        arrays = check_arrays(g, data.labels, read_npz(path, "data"), "data")
-        _LAST_SHARD.clear()
-        _LAST_SHARD.update(g=g, data=data, key=key, arrays=arrays)
-    return _LAST_SHARD["arrays"]
-
-
-def batches(g: SpecGraph, data: DataSet, batch_size: int, rng: np.random.Generator | None
-            ) -> Iterator[dict[str, np.ndarray]]:
-    """One epoch of batches: shards (and samples in each) in ``rng``'s order, or as stored when None.
-
-    One shard is in memory at a time, and a batch never spans two shards (their
-    time axes may differ): a shard's last batch may be short. Inputs are cast
-    to the spec's dtypes, as the checks did.
-    """
-    order = rng.permutation(len(data.shards)) if rng is not None else range(len(data.shards))
-    for index in order:
-        arrays = _shard(g, data, int(index))
-        if rng is not None:
-            perm = rng.permutation(data.samples[index])
-            arrays = {n: a[perm] for n, a in arrays.items()}
-        for start in range(0, data.samples[index], batch_size):
-            yield {k: a[start:start + batch_size] for k, a in arrays.items()}
+def shard_arrays(g: SpecGraph, data: DataSet, index: int) -> dict[str, np.ndarray]:
+    """Shard ``index`` read, checked again (it may have changed since the first check) and cast."""
+    return check_arrays(g, data.labels, read_npz(data.shards[index], "data"), f"data {data.shards[index]}")
