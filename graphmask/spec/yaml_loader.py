@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -144,7 +144,13 @@ def graph_size_error(limits: Limits, position: Position) -> YamlLoadError:
 
 
 def _measure(text: str, limits: Limits) -> None:
-    """Refuse too-deep or too-big documents from the event stream, before composing.
+    """Refuse too-deep or too-big documents from the event stream, before composing (see ``_measured_events``)."""
+    for _ in _measured_events(text, limits):
+        pass
+
+
+def _measured_events(text: str, limits: Limits) -> Iterator[tuple[str, yaml.Event]]:
+    """The events of ``text`` with their kinds, refusing too-deep or too-big documents as they stream.
 
     Composing first would be unsafe: libyaml's composer recurses in C (a
     document nested a hundred thousand levels deep crashes the process), its
@@ -163,9 +169,10 @@ def _measure(text: str, limits: Limits) -> None:
     in_graph_part = False  # inside the top-level inputs/layers collection
     root_is_mapping = open_is_mapping = False
     max_nodes, max_depth = limits.max_nodes, limits.max_depth
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in _events(text):
         kind = _EVENT_KINDS.get(type(event)) or _event_kind(event)  # by exact class first: PyYAML's own
         if kind is _SKIP:
+            yield kind, event
             continue
         if kind is not _END:  # a node: scalar, alias or collection start
             depth = len(open_starts)
@@ -209,6 +216,18 @@ def _measure(text: str, limits: Limits) -> None:
                 _mark_pos(event.start_mark),
                 hint=limit_hint("--max-nodes"),
             )
+        yield kind, event
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    """``yaml.parse(text, Loader=_Loader)``, written out: one generator less per event."""
+    loader = _Loader(text)
+    try:
+        check, get = loader.check_event, loader.get_event
+        while check():
+            yield get()
+    finally:
+        loader.dispose()
 
 
 # What ``_measure`` does with each kind of event (stream and document events: skipped).
@@ -285,6 +304,102 @@ class _Builder:
         return result
 
 
+class _Unusual(Exception):
+    """The text needs the general path: an anchor, an alias, another document, or a value the builder refuses."""
+
+
+def _read(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
+    """The node tree and plain data of a plain document, built in the one pass that measures it.
+
+    The same tree ``yaml.compose`` gives and the same data ``_Builder`` makes
+    from it, for a single document without anchors or aliases whose values
+    the builder accepts: what specs are. Anything else raises ``_Unusual``,
+    and the caller measures, composes and builds as three passes, so that
+    every refusal, and which one comes first, is theirs. Limits and syntax
+    errors are raised here exactly as ``_measure`` raises them: the stream
+    is the same.
+    """
+    resolve = _Loader("").resolve  # the cached tag resolver (no path resolvers: the text is not needed)
+    scalars = _Builder(limits)._scalars
+    scalar_tags: dict[tuple, str] = {}  # (text, implicit) -> tag, for this text (the resolver's cache is a call away)
+    constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> value: ints, floats, bools, nulls repeat
+    root: yaml.Node | None = None
+    root_data: Any = None
+    documents = 0
+    # Open collections, innermost last: [node, data, key node waiting for its value (mappings), its key].
+    stack: list[list] = []
+    for kind, event in _measured_events(text, limits):
+        if kind is _SCALAR:
+            if event.anchor is not None:
+                raise _Unusual
+            tag = event.tag
+            if tag is None or tag == "!":
+                key = (event.value, event.implicit)
+                tag = scalar_tags.get(key)
+                if tag is None:
+                    tag = scalar_tags[key] = resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            if tag == _STR:
+                data = event.value
+            else:
+                key = (tag, event.value)
+                data = constructed.get(key, _MISSING)
+                if data is _MISSING:
+                    if tag not in _SCALAR_TAGS:
+                        raise _Unusual
+                    try:
+                        data = scalars.construct_object(node)
+                    except (yaml.YAMLError, ValueError, OverflowError):
+                        raise _Unusual from None
+                    if isinstance(data, int) and not -_INT64 <= data < _INT64:
+                        raise _Unusual
+                    constructed[key] = data
+        elif kind is _MAPPING or kind is _SEQUENCE:
+            if event.anchor is not None:
+                raise _Unusual
+            mapping = kind is _MAPPING
+            node_class = yaml.MappingNode if mapping else yaml.SequenceNode
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(node_class, None, event.implicit)
+            if tag != (_MAP if mapping else _SEQ):
+                raise _Unusual
+            stack.append([node_class(tag, [], event.start_mark, None, event.flow_style),
+                          {} if mapping else [], None, None])
+            continue
+        elif kind is _END:
+            node, data, _, _ = stack.pop()
+            node.end_mark = event.end_mark
+        elif kind is _SKIP:
+            if type(event) is yaml.DocumentStartEvent or isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+            continue
+        else:  # an alias
+            raise _Unusual
+        if not stack:
+            root, root_data = node, data
+            continue
+        parent = stack[-1]
+        container = parent[1]
+        if type(container) is list:
+            parent[0].value.append(node)
+            container.append(data)
+        elif parent[2] is None:  # a key
+            if node.tag == _MERGE or type(data) is list or type(data) is dict or data in container:
+                raise _Unusual
+            parent[2], parent[3] = node, data
+        else:
+            parent[0].value.append((parent[2], node))
+            container[parent[3]] = data
+            parent[2] = None
+    return root, root_data
+
+
+_MISSING = object()
+
+
 def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data plus its ``SourceMap``.
 
@@ -294,9 +409,13 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise YamlLoadError(f"file is larger than the limit of {limits.max_bytes} bytes",
                             hint=limit_hint("--max-bytes"))
+    data = _MISSING
     try:
-        _measure(text, limits)
-        root = yaml.compose(text, Loader=_Loader)
+        try:
+            root, data = _read(text, limits)
+        except _Unusual:
+            _measure(text, limits)
+            root = yaml.compose(text, Loader=_Loader)
     except yaml.composer.ComposerError as exc:
         if "single document" in str(exc):
             raise YamlLoadError(
@@ -329,6 +448,8 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     source = SourceMap(file, root)
     if root is None:
         return None, source
+    if data is not _MISSING:
+        return data, source
     try:
         data = _Builder(limits).build(root)
     except RecursionError:
