@@ -53,14 +53,18 @@ class Node:
     # and whether that call repeats an earlier call of the same model (its layers were checked there).
     scope: str = ""
     repeat: bool = False
+    # What the analyses derive from this node alone, kept on first use (the graph is never mutated after
+    # ``build_graph``): (spec, its ``LayerInfo``), see ``analysis.layers.node_info``.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ignored(self) -> frozenset[str]:
         return frozenset(self.layer.ignore) if self.layer is not None else frozenset()
 
-    @property
+    @functools.cached_property
     def call_kwargs(self) -> dict[str, Any]:
-        """The ``call:`` keywords that are plain values (refs among them are bindings)."""
+        """The ``call:`` keywords that are plain values (refs among them are bindings); read-only, computed
+        once (after ``build_graph`` has set ``tensor_call_keys``)."""
         if self.layer is None:
             return {}
         return {k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
