@@ -144,13 +144,7 @@ def graph_size_error(limits: Limits, position: Position) -> YamlLoadError:
 
 
 def _measure(text: str, limits: Limits) -> None:
-    """Refuse too-deep or too-big documents from the event stream, before composing (see ``_measured_events``)."""
-    for _ in _measured_events(text, limits):
-        pass
-
-
-def _measured_events(text: str, limits: Limits) -> Iterator[tuple[str, yaml.Event]]:
-    """The events of ``text`` with their kinds, refusing too-deep or too-big documents as they stream.
+    """Refuse too-deep or too-big documents from the event stream, before composing.
 
     Composing first would be unsafe: libyaml's composer recurses in C (a
     document nested a hundred thousand levels deep crashes the process), its
@@ -172,7 +166,6 @@ def _measured_events(text: str, limits: Limits) -> Iterator[tuple[str, yaml.Even
     for event in _events(text):
         kind = _EVENT_KINDS.get(type(event)) or _event_kind(event)  # by exact class first: PyYAML's own
         if kind is _SKIP:
-            yield kind, event
             continue
         if kind is not _END:  # a node: scalar, alias or collection start
             depth = len(open_starts)
@@ -216,7 +209,6 @@ def _measured_events(text: str, limits: Limits) -> Iterator[tuple[str, yaml.Even
                 _mark_pos(event.start_mark),
                 hint=limit_hint("--max-nodes"),
             )
-        yield kind, event
 
 
 def _events(text: str) -> Iterator[yaml.Event]:
@@ -228,6 +220,74 @@ def _events(text: str) -> Iterator[yaml.Event]:
             yield get()
     finally:
         loader.dispose()
+
+
+class _Unusual(Exception):
+    """The text needs ``_measure`` before it is composed (see ``_compose_unmeasured``)."""
+
+
+def _libyaml_version() -> tuple[int, ...]:
+    try:
+        return tuple(yaml._yaml.get_version())  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        return ()
+
+
+# libyaml refuses documents nested deeper than 1,000 levels from 0.2.5 on, so its composer cannot
+# recurse deeper than that: composing before measuring can no longer crash the process.
+_BOUNDED_COMPOSER = _Loader is not yaml.SafeLoader and _libyaml_version() >= (0, 2, 5)
+_INDICATORS = ":?-,[]{}"
+
+
+def _node_bound(text: str) -> int:
+    """More YAML nodes than ``text`` can hold, when it has no alias (so nothing expands).
+
+    Each node is a non-empty scalar, an empty one or a collection. Non-empty
+    scalars: at most one per whitespace-separated token plus one per
+    indicator that can end a scalar inside a token (``"a":b``, ``[a,b]``).
+    Collections: at most one per ``[``/``{``, and per ``-``/``:``/``?`` (a
+    block collection's entry belongs to it alone). Empty scalars: at most two
+    per ``:``/``?``/``-``/``,``/``}`` (a ``?`` entry with neither key nor
+    value), and an empty document.
+    """
+    return len(text.split()) + 4 * sum(text.count(c) for c in _INDICATORS) + 2
+
+
+def _graph_entries(root: yaml.Node) -> int:
+    """The entries under top-level ``inputs``/``layers`` keys, counted as ``_measure`` counts them."""
+    if not isinstance(root, yaml.MappingNode):
+        return 0
+    return sum(len(value.value) for key, value in root.value
+               if isinstance(key, yaml.ScalarNode) and key.value in GRAPH_KEYS
+               and isinstance(value, (yaml.MappingNode, yaml.SequenceNode)))
+
+
+def _compose_unmeasured(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
+    """The node tree and data of ``text``, composed by libyaml first and checked against the limits after.
+
+    Measuring the event stream first (``_measure``) costs as much as composing.
+    It can be skipped when composing the text is known to be harmless: libyaml
+    bounds the nesting, the text has no alias (no ``*``), and it cannot hold
+    more than ``max_nodes`` nodes (``_node_bound``). The limits are then
+    checked on the tree. Anything else -- an error from the composer, a limit
+    reached, a value the builder refuses -- raises ``_Unusual``, and the
+    caller takes the measured path from the start, so every refusal, and which
+    one comes first, stays the measured path's.
+    """
+    if not _BOUNDED_COMPOSER or "*" in text or _node_bound(text) > limits.max_nodes:
+        raise _Unusual
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError, UnicodeEncodeError):
+        raise _Unusual from None
+    if root is None:
+        return None, None
+    if _graph_entries(root) > limits.max_graph_nodes:
+        raise _Unusual
+    try:
+        return root, _Builder(limits, measured=False).build(root)
+    except (YamlLoadError, RecursionError):
+        raise _Unusual from None
 
 
 # What ``_measure`` does with each kind of event (stream and document events: skipped).
@@ -246,15 +306,21 @@ def _event_kind(event: yaml.Event) -> str:
 
 
 class _Builder:
-    def __init__(self, limits: Limits):
+    """Plain data from a node tree. ``measured=False``: the text was not measured, and a collection as
+    deep as ``_measure`` refuses raises ``_Unusual`` (the caller then measures it)."""
+
+    def __init__(self, limits: Limits, measured: bool = True):
         self.limits = limits
         self._scalars = yaml.constructor.SafeConstructor()
+        self._measured = measured
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if depth > self.limits.max_depth:
             raise YamlLoadError(
                 f"nesting deeper than {self.limits.max_depth} levels", _pos(node)
             )
+        if depth >= self.limits.max_depth and not self._measured and not isinstance(node, yaml.ScalarNode):
+            raise _Unusual
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise YamlLoadError(
@@ -304,102 +370,6 @@ class _Builder:
         return result
 
 
-class _Unusual(Exception):
-    """The text needs the general path: an anchor, an alias, another document, or a value the builder refuses."""
-
-
-def _read(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
-    """The node tree and plain data of a plain document, built in the one pass that measures it.
-
-    The same tree ``yaml.compose`` gives and the same data ``_Builder`` makes
-    from it, for a single document without anchors or aliases whose values
-    the builder accepts: what specs are. Anything else raises ``_Unusual``,
-    and the caller measures, composes and builds as three passes, so that
-    every refusal, and which one comes first, is theirs. Limits and syntax
-    errors are raised here exactly as ``_measure`` raises them: the stream
-    is the same.
-    """
-    resolve = _Loader("").resolve  # the cached tag resolver (no path resolvers: the text is not needed)
-    scalars = _Builder(limits)._scalars
-    scalar_tags: dict[tuple, str] = {}  # (text, implicit) -> tag, for this text (the resolver's cache is a call away)
-    constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> value: ints, floats, bools, nulls repeat
-    root: yaml.Node | None = None
-    root_data: Any = None
-    documents = 0
-    # Open collections, innermost last: [node, data, key node waiting for its value (mappings), its key].
-    stack: list[list] = []
-    for kind, event in _measured_events(text, limits):
-        if kind is _SCALAR:
-            if event.anchor is not None:
-                raise _Unusual
-            tag = event.tag
-            if tag is None or tag == "!":
-                key = (event.value, event.implicit)
-                tag = scalar_tags.get(key)
-                if tag is None:
-                    tag = scalar_tags[key] = resolve(yaml.ScalarNode, event.value, event.implicit)
-            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-            if tag == _STR:
-                data = event.value
-            else:
-                key = (tag, event.value)
-                data = constructed.get(key, _MISSING)
-                if data is _MISSING:
-                    if tag not in _SCALAR_TAGS:
-                        raise _Unusual
-                    try:
-                        data = scalars.construct_object(node)
-                    except (yaml.YAMLError, ValueError, OverflowError):
-                        raise _Unusual from None
-                    if isinstance(data, int) and not -_INT64 <= data < _INT64:
-                        raise _Unusual
-                    constructed[key] = data
-        elif kind is _MAPPING or kind is _SEQUENCE:
-            if event.anchor is not None:
-                raise _Unusual
-            mapping = kind is _MAPPING
-            node_class = yaml.MappingNode if mapping else yaml.SequenceNode
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = resolve(node_class, None, event.implicit)
-            if tag != (_MAP if mapping else _SEQ):
-                raise _Unusual
-            stack.append([node_class(tag, [], event.start_mark, None, event.flow_style),
-                          {} if mapping else [], None, None])
-            continue
-        elif kind is _END:
-            node, data, _, _ = stack.pop()
-            node.end_mark = event.end_mark
-        elif kind is _SKIP:
-            if type(event) is yaml.DocumentStartEvent or isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise _Unusual
-            continue
-        else:  # an alias
-            raise _Unusual
-        if not stack:
-            root, root_data = node, data
-            continue
-        parent = stack[-1]
-        container = parent[1]
-        if type(container) is list:
-            parent[0].value.append(node)
-            container.append(data)
-        elif parent[2] is None:  # a key
-            if node.tag == _MERGE or type(data) is list or type(data) is dict or data in container:
-                raise _Unusual
-            parent[2], parent[3] = node, data
-        else:
-            parent[0].value.append((parent[2], node))
-            container[parent[3]] = data
-            parent[2] = None
-    return root, root_data
-
-
-_MISSING = object()
-
-
 def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data plus its ``SourceMap``.
 
@@ -409,10 +379,10 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise YamlLoadError(f"file is larger than the limit of {limits.max_bytes} bytes",
                             hint=limit_hint("--max-bytes"))
-    data = _MISSING
+    data = _MEASURE
     try:
         try:
-            root, data = _read(text, limits)
+            root, data = _compose_unmeasured(text, limits)
         except _Unusual:
             _measure(text, limits)
             root = yaml.compose(text, Loader=_Loader)
@@ -448,7 +418,7 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     source = SourceMap(file, root)
     if root is None:
         return None, source
-    if data is not _MISSING:
+    if data is not _MEASURE:
         return data, source
     try:
         data = _Builder(limits).build(root)
@@ -457,6 +427,7 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     return data, source
 
 
+_MEASURE = object()  # parse_yaml: the data is still to be built (the text took the measured path)
 _INT64 = 2**63
 # An unquoted `id[k]` reference where a flow collection's `[` broke the parse.
 _REF_IN_FLOW = re.compile(r"[A-Za-z0-9_]\[[0-9]*\]?")

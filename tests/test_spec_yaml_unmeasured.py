@@ -1,8 +1,9 @@
-"""The one-pass YAML reader gives exactly what measuring, composing and building give.
+"""Composing before measuring gives exactly what measuring, composing and building give.
 
-``yaml_loader._read`` builds the node tree and the data while it measures
-the event stream; it hands anything unusual (anchors, aliases, several
-documents, values the builder refuses) to the three-pass path. Both must
+``yaml_loader._compose_unmeasured`` lets libyaml compose a text that cannot
+hurt (bounded nesting, no alias, too few characters for ``max_nodes``) and
+checks the limits on the tree; anything else (a limit reached, a composer
+error, a value the builder refuses) goes to the measured path. Both must
 agree on every text: same data (types included), same node tree (tags,
 values, positions, styles), same refusal.
 """
@@ -22,7 +23,7 @@ from graphmask.spec.yaml_loader import YamlLoadError, parse_yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _three_passes(text: str, limits: Limits):
+def _measured(text: str, limits: Limits):
     yaml_loader._measure(text, limits)
     root = yaml.compose(text, Loader=yaml_loader._Loader)
     return root, (None if root is None else yaml_loader._Builder(limits).build(root))
@@ -59,8 +60,8 @@ def _outcome(read, text: str, limits: Limits):
     return ("read", _tree(root), _typed(data))
 
 
-def _one_pass(text: str, limits: Limits):
-    return yaml_loader._read(text, limits)
+def _unmeasured(text: str, limits: Limits):
+    return yaml_loader._compose_unmeasured(text, limits)
 
 
 ODD_TEXTS = [
@@ -77,21 +78,61 @@ ODD_TEXTS = [
 @pytest.mark.parametrize("text", ODD_TEXTS)
 def test_odd_texts_read_the_same(text):
     limits = Limits()
-    assert _outcome(_one_pass_or_three, text, limits) == _outcome(_three_passes, text, limits)
+    assert _outcome(_either_path, text, limits) == _outcome(_measured, text, limits)
 
 
-def _one_pass_or_three(text: str, limits: Limits):
+def _either_path(text: str, limits: Limits):
     try:
-        return _one_pass(text, limits)
+        return _unmeasured(text, limits)
     except yaml_loader._Unusual:
-        return _three_passes(text, limits)
+        return _measured(text, limits)
 
 
-def test_limits_refuse_at_the_same_event():
+def test_a_text_past_a_limit_takes_the_measured_path():
     text = spec_text(300)
     for limits in (Limits(max_nodes=500), Limits(max_depth=3), Limits(max_graph_nodes=100)):
-        assert _outcome(_one_pass, text, limits) == _outcome(_three_passes, text, limits)
-        assert _outcome(_one_pass, text, limits)[0] == "refused"
+        with pytest.raises(yaml_loader._Unusual):
+            _unmeasured(text, limits)
+        assert _outcome(_either_path, text, limits) == _outcome(_measured, text, limits)
+        assert _outcome(_measured, text, limits)[0] == "refused"
+
+
+@pytest.mark.parametrize("text", ["a: [1, *x]\n", "a: '*'\n", "[" * 70 + "]" * 70])
+def test_aliases_and_deep_texts_take_the_measured_path(text):
+    with pytest.raises(yaml_loader._Unusual):
+        _unmeasured(text, Limits())
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS + [spec_text(100)])
+def test_the_node_bound_holds(text):
+    """``_node_bound`` is never below the real number of nodes (what makes skipping the measure safe)."""
+    if "*" in text:
+        return
+    try:
+        root = yaml.compose(text, Loader=yaml_loader._Loader)
+    except yaml.YAMLError:
+        return
+    assert _count(root) <= yaml_loader._node_bound(text)
+
+
+def _count(node) -> int:
+    if node is None:
+        return 0
+    if isinstance(node, yaml.ScalarNode):
+        return 1
+    if isinstance(node, yaml.SequenceNode):
+        return 1 + sum(_count(v) for v in node.value)
+    return 1 + sum(_count(k) + _count(v) for k, v in node.value)
+
+
+@pytest.mark.parametrize("text", ["?\n" * 50, ": \n" * 40, "[" + ":," * 40 + "]", "{" + "?," * 30 + "}",
+                                  "- - - - -\n" * 10, "---\n" * 20, "- \n" * 30, "[[[[[]]]]]" * 5])
+def test_the_node_bound_holds_for_texts_dense_in_nodes(text):
+    try:
+        root = yaml.compose(text, Loader=yaml_loader._Loader)
+    except yaml.YAMLError:  # several documents: nothing composed
+        root = None
+    assert _count(root) <= yaml_loader._node_bound(text)
 
 
 def test_every_spec_of_the_checkout_and_generated_ones_read_the_same():
@@ -99,22 +140,23 @@ def test_every_spec_of_the_checkout_and_generated_ones_read_the_same():
              for p in sorted((ROOT / folder).rglob("*.y*ml"))]
     texts += [spec_text(200, seed=seed) for seed in range(3)] + [spec_text(100, shape="chain")]
     assert len(texts) > 100
-    one_pass = 0
+    unmeasured = 0
     for text in texts:
-        expected = _outcome(_three_passes, text, Limits())
+        expected = _outcome(_measured, text, Limits())
         try:
-            got = _outcome(_one_pass, text, Limits())
+            got = _outcome(_unmeasured, text, Limits())
         except yaml_loader._Unusual:
             continue
-        one_pass += 1
+        unmeasured += 1
         assert got == expected
-    assert one_pass > 90  # the one pass is the common path, not the exception
+    assert unmeasured > 90  # the unmeasured path is the common one, not the exception
 
 
-def test_parse_yaml_uses_the_one_pass_for_a_plain_spec(monkeypatch):
-    def no_compose(*args, **kwargs):
-        raise AssertionError("composed a second time")
+@pytest.mark.skipif(not yaml_loader._BOUNDED_COMPOSER, reason="needs libyaml >= 0.2.5 (its nesting limit)")
+def test_parse_yaml_does_not_measure_a_plain_spec(monkeypatch):
+    def no_measure(*args, **kwargs):
+        raise AssertionError("measured")
 
-    monkeypatch.setattr(yaml, "compose", no_compose)
+    monkeypatch.setattr(yaml_loader, "_measure", no_measure)
     data, source = parse_yaml(spec_text(50))
     assert data["layers"] and source.value(("layers", 3, "type")).line > 0
