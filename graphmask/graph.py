@@ -61,13 +61,16 @@ class Node:
     def ignored(self) -> frozenset[str]:
         return frozenset(self.layer.ignore) if self.layer is not None else frozenset()
 
-    @functools.cached_property
+    @property
     def call_kwargs(self) -> dict[str, Any]:
         """The ``call:`` keywords that are plain values (refs among them are bindings); read-only, computed
-        once (after ``build_graph`` has set ``tensor_call_keys``)."""
-        if self.layer is None:
-            return {}
-        return {k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
+        on first use (after ``build_graph`` has set ``tensor_call_keys``). Not a ``cached_property``: on
+        Python 3.11 its first read takes a lock, which cost more than the dict."""
+        known = self.derived.get("call_kwargs")
+        if known is None:
+            known = self.derived["call_kwargs"] = {} if self.layer is None else {
+                k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
+        return known
 
 
 @dataclass
