@@ -146,7 +146,8 @@ def graph_size_error(limits: Limits, position: Position) -> YamlLoadError:
 def _measure(text: str, limits: Limits) -> None:
     """Refuse too-deep or too-big documents from the event stream, before composing.
 
-    Composing first would be unsafe: libyaml's composer recurses in C (a
+    Composing first would be unsafe in general (``_compose_unmeasured`` says
+    when it is not): libyaml's composer recurses in C (a
     document nested a hundred thousand levels deep crashes the process), its
     scanner is quadratic in nesting depth, and a node tree costs ~300 bytes a
     node. Events stream in constant memory, so we stop at the first event
@@ -235,7 +236,8 @@ def _libyaml_version() -> tuple[int, ...]:
 
 # libyaml refuses documents nested deeper than 1,000 levels from 0.2.5 on, so its composer cannot
 # recurse deeper than that: composing before measuring can no longer crash the process.
-_BOUNDED_COMPOSER = _Loader is not yaml.SafeLoader and _libyaml_version() >= (0, 2, 5)
+_BOUNDED_COMPOSER = (getattr(yaml, "CSafeLoader", None) is not None and issubclass(_Loader, yaml.CSafeLoader)
+                     and _libyaml_version() >= (0, 2, 5))
 _INDICATORS = ":?-,[]{}"
 
 
