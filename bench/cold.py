@@ -6,7 +6,8 @@ from ``bench/handwritten.py``. Validating the file against graphmask's JSON
 Schema with ``check-jsonschema`` (the ``[bench]`` extra; skipped with a note
 when it is not installed) is the other linter it sits next to. All arms run
 on the same 50-node spec, interleaved, next to the floor: a bare interpreter
-and interpreters that only import pydantic, PyYAML or networkx.
+and interpreters that only import pydantic, PyYAML or networkx, or that use
+PyYAML and pydantic once (the floor of any checker built on them).
 At 10,000 nodes the check is compared with libyaml composing the same file
 (each a fresh process). The import tree comes from ``bench/import_time.py``
 (``python -X importtime``) on the 50-node spec.
@@ -37,6 +38,15 @@ BIG_NODES = 10_000
 # The floor: what an interpreter that only imports each dependency costs.
 FLOOR = {"bare": "pass", "yaml": "import yaml", "pydantic": "from pydantic import BaseModel",
          "networkx": "import networkx"}
+# The floor of using them, not only importing them: what any checker built on PyYAML and pydantic pays
+# before its own code runs (libyaml composing a line; pydantic building one model -- its schema machinery
+# and plugin discovery load on the first model, not on import -- and validating with it).
+USED_FLOOR = ("import yaml\n"
+              "yaml.compose('a: 1', Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))\n"
+              "from pydantic import BaseModel\n"
+              "class M(BaseModel):\n"
+              "    a: int\n"
+              "M.model_validate({'a': 1})")
 COMPOSE = ("import sys, yaml\n"
            "with open(sys.argv[1], encoding='utf-8') as f:\n"
            "    yaml.compose(f, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))")
@@ -86,6 +96,7 @@ def measure(quick: bool) -> Section:
             arms.append(("check-jsonschema", validator + ["--schemafile", str(schema), str(spec)],
                          _expect(0, "validation done")))
         arms += [(f"floor_{name}", [sys.executable, "-c", code], _expect(0, "")) for name, code in FLOOR.items()]
+        arms.append(("floor_used", [sys.executable, "-c", USED_FLOOR], _expect(0, "")))
         arms += [("check_big", [sys.executable, "-m", "graphmask", "check", str(big), "--no-config", "--no-cache"],
                   _expect((0, 1), "")),
                  ("compose_big", [sys.executable, "-c", COMPOSE, str(big)], _expect(0, ""))]
@@ -125,6 +136,10 @@ def _section(runs: dict[str, Samples], imports: list[tuple[int, dict[str, int], 
 
     rows = [row("`python -c pass` (the interpreter)", bare)]
     rows += [row(f"`python -c \"{FLOOR[name]}\"`", median[f"floor_{name}"]) for name in floor]
+    used = median.get("floor_used")
+    if used is not None:
+        rows.append(row("`python -c \"...\"`: PyYAML composes a line, pydantic builds and validates one model "
+                        "(the floor of using both)", used))
     rows.append(row(f"`graphmask check model.yaml` ({N_NODES} nodes)", check))
     if validator:
         rows.append(row("`check-jsonschema --schemafile schema.json model.yaml` (graphmask's JSON Schema)",
@@ -143,6 +158,7 @@ def _section(runs: dict[str, Samples], imports: list[tuple[int, dict[str, int], 
             "check_over_check_jsonschema": versus_validator,
             "big_check_over_compose": big,
             "floor_import_s": floor,
+            "floor_used_s": used,
             "importtime_total_us": totals.to_dict(),
             "importtime_modules": len(modules),
             "importtime_top_packages_self_us": dict(top),
@@ -169,6 +185,11 @@ def _section(runs: dict[str, Samples], imports: list[tuple[int, dict[str, int], 
         "The floor these dependencies impose (each an interpreter importing only it, minus the bare interpreter): "
         + ", ".join(f"{name} {1000 * seconds:.0f} ms" for name, seconds in floor.items())
         + f"; the bare interpreter {1000 * bare:.0f} ms. `check` imports PyYAML and pydantic, not networkx.")
+    if used is not None:
+        section.notes.append(
+            f"Using PyYAML and pydantic at all (an interpreter composing one line and validating one one-field "
+            f"model) takes {1000 * used:.0f} ms: {check / used:.2f}x of it is the whole 50-node check, so graphmask's "
+            f"own imports, spec models and work add {1000 * (check - used):.0f} ms.")
     section.notes.append(
         f"`python -X importtime` of the check path (bench/import_time.py): {totals.median / 1000:.0f} ms of imports, "
         f"{len(modules)} modules; heaviest (self time): "

@@ -53,6 +53,9 @@ class Node:
     # and whether that call repeats an earlier call of the same model (its layers were checked there).
     scope: str = ""
     repeat: bool = False
+    # What the analyses derive from this node alone, kept on first use (the graph is never mutated after
+    # ``build_graph``): (spec, its ``LayerInfo``), see ``analysis.layers.node_info``.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ignored(self) -> frozenset[str]:
@@ -60,10 +63,14 @@ class Node:
 
     @property
     def call_kwargs(self) -> dict[str, Any]:
-        """The ``call:`` keywords that are plain values (refs among them are bindings)."""
-        if self.layer is None:
-            return {}
-        return {k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
+        """The ``call:`` keywords that are plain values (refs among them are bindings); read-only, computed
+        on first use (after ``build_graph`` has set ``tensor_call_keys``). Not a ``cached_property``: on
+        Python 3.11 its first read takes a lock, which cost more than the dict."""
+        known = self.derived.get("call_kwargs")
+        if known is None:
+            known = self.derived["call_kwargs"] = {} if self.layer is None else {
+                k: v for k, v in self.layer.call.items() if k not in self.tensor_call_keys}
+        return known
 
 
 @dataclass

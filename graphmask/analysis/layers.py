@@ -53,11 +53,17 @@ def layer_info(spec: Spec, type_name: str | None) -> LayerInfo | None:
 
 
 def node_info(spec: Spec, node: Node) -> LayerInfo | None:
-    """The ``LayerInfo`` of a graph node: its layer's, or for an ``op:`` node the catalog's op entry."""
+    """The ``LayerInfo`` of a graph node: its layer's, or for an ``op:`` node the catalog's op entry.
+
+    Every pass asks for every node, several times: the answer is kept on the node, for this spec.
+    """
+    known = node.derived.get("info")
+    if known is not None and known[0] is spec:
+        return known[1]
     op = node.layer.op if node.layer is not None else None
-    if op is not None:
-        return load_catalog().op(op)
-    return layer_info(spec, node.layer_type)
+    info = load_catalog().op(op) if op is not None else layer_info(spec, node.layer_type)
+    node.derived["info"] = (spec, info)
+    return info
 
 
 # info.mask_for() results by (info, inner, args, call kwargs, inner args): a big

@@ -39,7 +39,7 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
     if node.layer.op is not None:
         yield from _check_op(g, node)
         return
-    info = layer_info(g.spec, node.layer_type)
+    info = node_info(g.spec, node)  # not an op node (above): its layer type's entry, kept on the node
     if info is None:
         yield _unknown_type(g, node.layer_type, node.where + ("type",), node.id)
         return

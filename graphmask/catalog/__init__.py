@@ -262,6 +262,8 @@ class Catalog:
         # a model called as a layer: {"call_has_mask_arg", "supports_masking"} per model class (a spec's
         # sub-models compile to Functional models)
         self.sub_models: Mapping[str, Any] = _freeze(dict(data.get("sub_models", {})))
+        # valid_kwargs by id(info): (info, names); the structure pass asks for every layer it checks
+        self._valid_kwargs: dict[int, tuple[LayerInfo, frozenset[str]]] = {}
         self._layers = _Entries(data["layers"])
         # keras.ops functions that apply to KerasTensors, in the layers' vocabulary (category "op")
         self._ops = _Entries(data.get("ops", {}))
@@ -312,10 +314,16 @@ class Catalog:
     def valid_kwargs(self, layer: str | LayerInfo) -> frozenset[str]:
         """All constructor kwargs accepted by a layer (a catalog name, or any ``LayerInfo``)."""
         info = self._layers[layer] if isinstance(layer, str) else layer
+        known = self._valid_kwargs.get(id(info))
+        if known is not None and known[0] is info:  # the entry keeps info alive: its id is not reused
+            return known[1]
         names = set(info.args)
         if info.accepts_var_kwargs:
             names |= self.base_kwargs
-        return frozenset(names)
+        if len(self._valid_kwargs) >= 4096:  # custom layers' entries come and go
+            self._valid_kwargs.clear()
+        valid = self._valid_kwargs[id(info)] = (info, frozenset(names))
+        return valid[1]
 
 
 def _read_json() -> dict[str, Any]:

@@ -285,22 +285,31 @@ class Spec(_Strict):
     # index in the YAML `layers:` list of each entry of `self.layers`
     _layer_lines: tuple = PrivateAttr(default=None)
 
+    def _private(self, name: str) -> Any:
+        """A private attribute, read from pydantic's storage: ``self._x`` goes through ``BaseModel.__getattr__``,
+        which costs ~10 µs a read (it probes the attribute with ``hasattr``, an exception each time), and the
+        graph asks ``yaml_index`` for every layer."""
+        private = self.__pydantic_private__
+        return private[name] if private is not None and name in private else getattr(self, name)
+
     @property
     def source(self):
         """The ``SourceMap`` of the file this spec was read from (or None)."""
-        return self._source
+        return self._private("_source")
 
     @property
     def file(self) -> str:
-        return self._source.file if self._source is not None else "<string>"
+        source = self._private("_source")
+        return source.file if source is not None else "<string>"
 
     @property
     def invalid_ids(self) -> frozenset:
-        return self._invalid_ids
+        return self._private("_invalid_ids")
 
     def yaml_index(self, position: int) -> int:
         """Index in the YAML ``layers:`` list of ``self.layers[position]``."""
-        return position if self._layer_lines is None else self._layer_lines[position]
+        lines = self._private("_layer_lines")
+        return position if lines is None else lines[position]
 
     def output_refs(self) -> list[tuple[str, str]]:
         """``(output name, ref)`` pairs; list outputs are named by their ref."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -146,7 +146,8 @@ def graph_size_error(limits: Limits, position: Position) -> YamlLoadError:
 def _measure(text: str, limits: Limits) -> None:
     """Refuse too-deep or too-big documents from the event stream, before composing.
 
-    Composing first would be unsafe: libyaml's composer recurses in C (a
+    Composing first would be unsafe in general (``_compose_unmeasured`` says
+    when it is not): libyaml's composer recurses in C (a
     document nested a hundred thousand levels deep crashes the process), its
     scanner is quadratic in nesting depth, and a node tree costs ~300 bytes a
     node. Events stream in constant memory, so we stop at the first event
@@ -163,7 +164,7 @@ def _measure(text: str, limits: Limits) -> None:
     in_graph_part = False  # inside the top-level inputs/layers collection
     root_is_mapping = open_is_mapping = False
     max_nodes, max_depth = limits.max_nodes, limits.max_depth
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in _events(text):
         kind = _EVENT_KINDS.get(type(event)) or _event_kind(event)  # by exact class first: PyYAML's own
         if kind is _SKIP:
             continue
@@ -211,6 +212,86 @@ def _measure(text: str, limits: Limits) -> None:
             )
 
 
+def _events(text: str) -> Iterator[yaml.Event]:
+    """``yaml.parse(text, Loader=_Loader)``, written out: one generator less per event."""
+    loader = _Loader(text)
+    try:
+        check, get = loader.check_event, loader.get_event
+        while check():
+            yield get()
+    finally:
+        loader.dispose()
+
+
+class _Unusual(Exception):
+    """The text needs ``_measure`` before it is composed (see ``_compose_unmeasured``)."""
+
+
+def _libyaml_version() -> tuple[int, ...]:
+    try:
+        return tuple(yaml._yaml.get_version())  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        return ()
+
+
+# libyaml refuses documents nested deeper than 1,000 levels from 0.2.5 on, so its composer cannot
+# recurse deeper than that: composing before measuring can no longer crash the process.
+_BOUNDED_COMPOSER = (getattr(yaml, "CSafeLoader", None) is not None and issubclass(_Loader, yaml.CSafeLoader)
+                     and _libyaml_version() >= (0, 2, 5))
+_INDICATORS = ":?-,[]{}"
+
+
+def _node_bound(text: str) -> int:
+    """More YAML nodes than ``text`` can hold, when it has no alias (so nothing expands).
+
+    Each node is a non-empty scalar, an empty one or a collection. Non-empty
+    scalars: at most one per whitespace-separated token plus one per
+    indicator that can end a scalar inside a token (``"a":b``, ``[a,b]``).
+    Collections: at most one per ``[``/``{``, and per ``-``/``:``/``?`` (a
+    block collection's entry belongs to it alone). Empty scalars: at most two
+    per ``:``/``?``/``-``/``,``/``}`` (a ``?`` entry with neither key nor
+    value), and an empty document.
+    """
+    return len(text.split()) + 4 * sum(text.count(c) for c in _INDICATORS) + 2
+
+
+def _graph_entries(root: yaml.Node) -> int:
+    """The entries under top-level ``inputs``/``layers`` keys, counted as ``_measure`` counts them."""
+    if not isinstance(root, yaml.MappingNode):
+        return 0
+    return sum(len(value.value) for key, value in root.value
+               if isinstance(key, yaml.ScalarNode) and key.value in GRAPH_KEYS
+               and isinstance(value, (yaml.MappingNode, yaml.SequenceNode)))
+
+
+def _compose_unmeasured(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
+    """The node tree and data of ``text``, composed by libyaml first and checked against the limits after.
+
+    Measuring the event stream first (``_measure``) costs as much as composing.
+    It can be skipped when composing the text is known to be harmless: libyaml
+    bounds the nesting, the text has no alias (no ``*``), and it cannot hold
+    more than ``max_nodes`` nodes (``_node_bound``). The limits are then
+    checked on the tree. Anything else -- an error from the composer, a limit
+    reached, a value the builder refuses -- raises ``_Unusual``, and the
+    caller takes the measured path from the start, so every refusal, and which
+    one comes first, stays the measured path's.
+    """
+    if not _BOUNDED_COMPOSER or "*" in text or _node_bound(text) > limits.max_nodes:
+        raise _Unusual
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError, UnicodeEncodeError):
+        raise _Unusual from None
+    if root is None:
+        return None, None
+    if _graph_entries(root) > limits.max_graph_nodes:
+        raise _Unusual
+    try:
+        return root, _Builder(limits, measured=False).build(root)
+    except (YamlLoadError, RecursionError):
+        raise _Unusual from None
+
+
 # What ``_measure`` does with each kind of event (stream and document events: skipped).
 _SCALAR, _ALIAS, _MAPPING, _SEQUENCE, _END, _SKIP = "scalar", "alias", "mapping", "sequence", "end", "skip"
 _EVENT_KINDS: dict[type, str] = {yaml.ScalarEvent: _SCALAR, yaml.AliasEvent: _ALIAS,
@@ -227,15 +308,21 @@ def _event_kind(event: yaml.Event) -> str:
 
 
 class _Builder:
-    def __init__(self, limits: Limits):
+    """Plain data from a node tree. ``measured=False``: the text was not measured, and a collection as
+    deep as ``_measure`` refuses raises ``_Unusual`` (the caller then measures it)."""
+
+    def __init__(self, limits: Limits, measured: bool = True):
         self.limits = limits
         self._scalars = yaml.constructor.SafeConstructor()
+        self._measured = measured
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if depth > self.limits.max_depth:
             raise YamlLoadError(
                 f"nesting deeper than {self.limits.max_depth} levels", _pos(node)
             )
+        if depth >= self.limits.max_depth and not self._measured and not isinstance(node, yaml.ScalarNode):
+            raise _Unusual
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise YamlLoadError(
@@ -294,9 +381,13 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise YamlLoadError(f"file is larger than the limit of {limits.max_bytes} bytes",
                             hint=limit_hint("--max-bytes"))
+    data = _MEASURE
     try:
-        _measure(text, limits)
-        root = yaml.compose(text, Loader=_Loader)
+        try:
+            root, data = _compose_unmeasured(text, limits)
+        except _Unusual:
+            _measure(text, limits)
+            root = yaml.compose(text, Loader=_Loader)
     except yaml.composer.ComposerError as exc:
         if "single document" in str(exc):
             raise YamlLoadError(
@@ -329,6 +420,8 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     source = SourceMap(file, root)
     if root is None:
         return None, source
+    if data is not _MEASURE:
+        return data, source
     try:
         data = _Builder(limits).build(root)
     except RecursionError:
@@ -336,6 +429,7 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     return data, source
 
 
+_MEASURE = object()  # parse_yaml: the data is still to be built (the text took the measured path)
 _INT64 = 2**63
 # An unquoted `id[k]` reference where a flow collection's `[` broke the parse.
 _REF_IN_FLOW = re.compile(r"[A-Za-z0-9_]\[[0-9]*\]?")
