@@ -249,18 +249,21 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
              for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
-    # Only output 0 carries the padding on: it keeps it when it has a time axis (an RNN's states,
-    # with return_state, have none, and do not take it from the sequence output).
-    keeps_time = (shapes[0] is not None and len(shapes[0]) >= 3) or (
+    # An output carries the padding on when it has a time axis (an RNN's states, with return_state,
+    # have none; Bidirectional(merge_mode=None) has two sequence outputs).
+    keeps_time = [(shape is not None and len(shape) >= 3) for shape in shapes]
+    keeps_time[0] = keeps_time[0] or (
         first.rank is not None and first.rank <= 2 and info.category in ("embedding", "masking"))
-    padded = frozenset().union(*(t.padded for t in inputs)) if inputs else frozenset()
+    # An output that takes the query's mask has the query's time axis (attention): only its padding is on it.
+    carried = [first] if kinds and kinds[0] == "query" else inputs
+    padded = frozenset().union(*(t.padded for t in carried)) if carried else frozenset()
     flow.outputs = [
         TensorState(
             mask=masks[i],
             shape=shapes[i],
             int_ids=keeps_values and first.int_ids,
             from_embedding=info.category == "embedding" or (keeps_values and first.from_embedding),
-            padded=padded if (i == 0 and keeps_time) else frozenset(),
+            padded=padded if keeps_time[i] else frozenset(),
         )
         for i in range(resolved.n_outputs)
     ]

@@ -74,6 +74,8 @@ class ShapeRule:
             return None
         if result is None:
             return None
+        if isinstance(result, list):  # the leading outputs' shapes, the last one repeated for the rest
+            return result[:n_outputs] + result[-1:] * (n_outputs - len(result))
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], tuple) and (
                 result[1] is None or isinstance(result[1], tuple)):
             main, extra = result
@@ -130,9 +132,10 @@ def _bidirectional(shapes, args, inner):
     main = _rnn_output(shapes[0], inner)
     if merge_mode == "concat" and main[-1] is not None:
         main = main[:-1] + (main[-1] * 2,)
-    elif merge_mode is None:
-        return None  # forward and backward outputs separately; not modelled
-    return main, (shapes[0][0], _units(inner, "units"))
+    state = (shapes[0][0], _units(inner, "units"))
+    if merge_mode is None:  # the forward and the backward output, then the states
+        return [main, main, state]
+    return main, state
 
 
 def _time_distributed(shapes, args, inner):
@@ -190,6 +193,20 @@ def _concatenate(shapes, args, inner):
     return shapes[0][:axis] + (total,) + shapes[0][axis + 1:]
 
 
+def _dot(shapes, args, inner):
+    # Dot.compute_output_shape: both shapes without their dot axis, the second without its batch axis too.
+    first, second = list(shapes[0]), list(shapes[1])
+    axes = args.get("axes", -1)
+    if isinstance(axes, int):
+        axes = [axes % len(first), axes % len(second)] if axes < 0 else [axes, axes]
+    if not (isinstance(axes, (list, tuple)) and len(axes) == 2 and all(isinstance(a, int) for a in axes)):
+        return None
+    first.pop(axes[0])
+    second.pop(axes[1])
+    out = tuple(first + second[1:])
+    return out + (1,) if len(out) == 1 else out
+
+
 def _attention(shapes, args, inner):
     # Extra output (return_attention_scores): scores (batch, T_query, T_value).
     query = shapes[0]
@@ -226,7 +243,7 @@ _RULES: dict[str, Callable[..., Any]] = {
     "pool3d": lambda s, a, i: _seq_unknown_len(s, a, i, None),
     "global_pool1d": _global_pool, "global_pool2d": _global_pool, "global_pool3d": _global_pool,
     "flatten": _flatten, "reshape": _reshape, "repeat_vector": _repeat_vector,
-    "elementwise": _elementwise, "concatenate": _concatenate, "attention": _attention, "mha": _mha,
+    "elementwise": _elementwise, "concatenate": _concatenate, "attention": _attention, "mha": _mha, "dot": _dot,
 }
 
 

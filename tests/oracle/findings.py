@@ -305,16 +305,21 @@ def _call_bound(call, bound, arguments: dict):
 
 
 def _with_arg_mask(arguments: dict, mask_params, arg: ArgFacts, mask) -> dict:
-    """``arguments`` with ``arg``'s mask replaced by ``mask`` (through its mask argument, or on the tensor)."""
+    """``arguments`` with ``arg``'s mask replaced by ``mask``: on the tensor, and in its mask argument if it has one.
+
+    In a model both change together (``Layer.__call__`` fills the mask argument
+    from the tensor's mask), and a layer may read either: MultiHeadAttention
+    takes the query's mask off the tensor and ignores ``query_mask=``.
+    """
     arguments = dict(arguments)
     value = arguments[arg.param]
+    if isinstance(value, (list, tuple)):
+        value = list(value)
+        value[arg.item] = _with_mask(value[arg.item], mask)
+    else:
+        value = _with_mask(value, mask)
+    arguments[arg.param] = value
     if arg.channel == "tensor":
-        if isinstance(value, (list, tuple)):
-            value = list(value)
-            value[arg.item] = _with_mask(value[arg.item], mask)
-        else:
-            value = _with_mask(value, mask)
-        arguments[arg.param] = value
         return arguments
     mask_param = f"{arg.param}_mask" if f"{arg.param}_mask" in mask_params else "mask"
     if isinstance(value, (list, tuple)):
