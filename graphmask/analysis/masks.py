@@ -347,6 +347,12 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
             if any(m is not None for m in first[:-1]):
                 return _combine(present, node.id, (False, f"`{node.id}` concatenates masked sequences along the time "
                                                           "axis, which puts padding between valid steps"))
+        if len(present) < len(first) and _along_features(flow, shape):
+            # Keras ORs each step's mask over the features, where an unmasked input counts as all True: every
+            # step is valid whatever the generators gave, so the mask derives from this node alone (F6)
+            combined = _combine(present, node.id)
+            return Mask(frozenset({node.id}), combined.tail, combined.rank, combined.parent,
+                        combined.right_padded, combined.layout)
         return _combine(present, node.id)
     if kind == "custom":
         return _combine(present, node.id, (None, "")) if present else None
@@ -383,6 +389,12 @@ def _along_time(flow: NodeFlow, shape: Shape) -> bool:
     axis = flow.args.get("axis", -1)
     rank = len(shape) if shape is not None else None
     return isinstance(axis, int) and rank is not None and rank >= 3 and axis % rank == 1
+
+
+def _along_features(flow: NodeFlow, shape: Shape) -> bool:
+    """Whether a concatenation's axis is the last one."""
+    axis = flow.args.get("axis", -1)
+    return axis == -1 or (isinstance(axis, int) and shape is not None and axis % len(shape) == len(shape) - 1)
 
 
 def _gets_a_mask(flow: NodeFlow) -> bool:
