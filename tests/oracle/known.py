@@ -20,7 +20,8 @@ KNOWN = Path(__file__).resolve().parent / "known_findings.json"
 REASONS = {
     "mask_marks_no_padding": (
         "the mask that reaches the RNN marks no step as padding (its generator looks for another value than the "
-        "pad value, GM206, or a Concatenate along features with an unmasked tensor made every step valid, "
+        "pad value, GM206, or its input no longer holds the pad value at the padded steps, a layer before it "
+        "changed them, or a Concatenate along features with an unmasked tensor made every step valid, "
         "GM204), so Keras's right-padding check passes; graphmask's layout assumes the mask marks the padding."),
     "time_concat_without_padding": (
         "the masks joined by a Concatenate along time mark no padding in this batch (their inputs are not "
@@ -72,7 +73,8 @@ def classify(spec, flow, diagnostics, code: str, node: str, kind: str) -> str:
         if kind == "fn" and any(n in feature_concat for n in down):
             return "feature_concat_all_valid"
     if code == "GM402" and kind == "fp":
-        if any(("GM206", n) in reported for n in up) or any(n in feature_concat for n in up):
+        if any(("GM206", n) in reported for n in up) or any(n in feature_concat for n in up) or any(
+                _pad_values_changed(flow, n) for n in up):
             return "mask_marks_no_padding"
         if any(types.get(n) == "Concatenate" for n in up):
             return "time_concat_without_padding"
@@ -89,6 +91,22 @@ def classify(spec, flow, diagnostics, code: str, node: str, kind: str) -> str:
     if code in ("GM205", "GM206") and kind == "fn" and any(types.get(n) in ("Dot", "Reshape") for n in up - {node}):
         return "padding_lost_in_shape_inference"
     return "unclassified"
+
+
+def _pad_values_changed(flow, node: str) -> bool:
+    """Whether ``node`` generates a mask from values that a layer between it and the inputs changed."""
+    current = flow.nodes.get(node)
+    if current is None or "generator" not in current.roles or not current.first_arg:
+        return False
+    todo = [current.node.bindings[current.first_arg[0]].node]
+    while todo:
+        before = flow.nodes.get(todo.pop())
+        if before is None or before.node.kind == "input":
+            continue
+        if before.info is None or before.info.category not in ("regularization", "reshaping"):
+            return True
+        todo.extend(b.node for b in before.node.bindings)
+    return False
 
 
 def _type_of(spec, layer) -> str | None:
