@@ -73,11 +73,12 @@ def classify(spec, flow, diagnostics, code: str, node: str, kind: str) -> str:
         if kind == "fn" and any(n in feature_concat for n in down):
             return "feature_concat_all_valid"
     if code == "GM402" and kind == "fp":
-        if any(("GM206", n) in reported for n in up) or any(n in feature_concat for n in up) or any(
-                _pad_values_changed(flow, n) for n in up):
+        if any(("GM206", n) in reported for n in up) or any(n in feature_concat for n in up):
             return "mask_marks_no_padding"
         if any(types.get(n) == "Concatenate" for n in up):
             return "time_concat_without_padding"
+        if any(_pad_values_changed(flow, n) for n in up):
+            return "mask_marks_no_padding"
     if code == "GM402" and kind == "fn" and any(types.get(n) == "MultiHeadAttention" for n in _all(flow)):
         return "rnn_mask_bound_before_attention_clears"
     if code == "GM205":
