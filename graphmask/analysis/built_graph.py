@@ -44,11 +44,11 @@ def mask_receivers(node: Node, info: LayerInfo) -> tuple[list[int], bool]:
     ``LSTM(x, initial_state=[h, c])`` runs with ``mask=None``.  A mask bound
     explicitly (``inputs: {mask: m}``) is handed over as it is.  A layer whose
     ``call()`` reads its inputs' masks off the tensors (catalog fact
-    ``reads_tensor_masks``: Maximum, Multiply...) needs no argument: it gets
+    ``reads_input_masks``: Maximum, Multiply...) needs no argument: it gets
     the mask of every input that has one.
     """
     params = parameters(node, info)
-    if info.mask.facts.get("reads_tensor_masks"):
+    if info.mask.facts.get("reads_input_masks"):
         return list(range(len(params))), False
     explicit = {p for p in params if p == "mask" or p.endswith("_mask")}
     tensor_params = list(dict.fromkeys(params))
@@ -66,10 +66,10 @@ def mask_readers(node: Node, info: LayerInfo, first_arg: list[int]) -> list[int]
     The first argument's tensors (the ``mask=`` a single-argument call is
     handed), each argument whose ``<arg>_mask`` parameter the signature has
     (an attention layer's value and key), and every input of a layer that
-    reads masks off its tensors (catalog fact ``reads_tensor_masks``).
+    reads masks off its tensors (catalog fact ``reads_input_masks``).
     """
     params = parameters(node, info)
-    if info.mask.facts.get("reads_tensor_masks"):
+    if info.mask.facts.get("reads_input_masks"):
         return list(range(len(params)))
     own = {i for i, p in enumerate(params) if f"{p}_mask" in info.call_args}
     return sorted(own.union(first_arg))

@@ -307,7 +307,7 @@ def _consumes_observed(probes: list[dict]) -> bool | None:
     return seen
 
 
-def _reads_tensor_masks(cls, probes: list[dict]) -> bool:
+def _reads_input_masks(cls, probes: list[dict]) -> bool:
     """Whether ``call()`` reads its inputs' masks off the tensors, whichever of them are masked.
 
     By experiment: its signature has no ``mask`` (nor ``<arg>_mask``) parameter, so
@@ -377,8 +377,8 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     )
     if consumed is not None:
         rule_facts["mask_changes_values_observed"] = consumed
-    if _reads_tensor_masks(cls, probes):
-        rule_facts["reads_tensor_masks"] = True
+    if _reads_input_masks(cls, probes):
+        rule_facts["reads_input_masks"] = True
     if not facts.get("instantiable", True):
         rule_facts["instantiable"] = False
     mr = MaskRule.from_json({**rule, "facts": rule_facts})
