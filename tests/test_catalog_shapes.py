@@ -27,6 +27,7 @@ _CASES = {
     "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [(5, 4), (6, 4)],
                             False),
     "Concatenate": ({"axis": 1}, [(5, 4), (3, 4)], False),
+    "Dot": ({"axes": 2}, [(5, 4), (6, 4)], False),
 }
 _SHAPED = sorted(name for name in load_catalog().names()
                  if load_catalog()[name].shape.rule is not None and not load_catalog()[name].abstract)
@@ -104,3 +105,16 @@ def test_the_passes_find_their_keras_facts_in_the_catalog():
     assert cat["TimeDistributed"].mask.facts["passes_step_mask_to_inner"]
     assert not cat.is_input_param("initial_state") and not cat.is_input_param("query_mask")
     assert cat.is_input_param("query")
+
+
+@pytest.mark.keras
+def test_bidirectional_without_merge_has_two_sequence_outputs(keras):
+    """``merge_mode=None``: the forward and the backward sequence, then the states, as Keras shapes them."""
+    info, inner = load_catalog()["Bidirectional"], load_catalog()["SimpleRNN"]
+    inner_args = inner.effective_args({"units": 2, "return_sequences": True, "return_state": True})
+    layer = keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_sequences=True, return_state=True),
+                                       merge_mode=None)
+    expected = [tuple(t.shape) for t in layer(keras.Input(shape=(5, 4)))]
+    ours = info.shape.output_shapes([(None, 5, 4)], info.effective_args({"merge_mode": None}), inner, inner_args,
+                                    n_outputs=len(expected))
+    assert ours == expected

@@ -42,9 +42,14 @@ def mask_receivers(node: Node, info: LayerInfo) -> tuple[list[int], bool]:
     has a ``mask`` parameter; with several, each ``<arg>_mask`` parameter the
     signature has gets its argument's; anything else is passed nothing.  So
     ``LSTM(x, initial_state=[h, c])`` runs with ``mask=None``.  A mask bound
-    explicitly (``inputs: {mask: m}``) is handed over as it is.
+    explicitly (``inputs: {mask: m}``) is handed over as it is.  A layer whose
+    ``call()`` reads its inputs' masks off the tensors (catalog fact
+    ``reads_input_masks``: Maximum, Multiply...) needs no argument: it gets
+    the mask of every input that has one.
     """
     params = parameters(node, info)
+    if info.mask.facts.get("reads_input_masks"):
+        return list(range(len(params))), False
     explicit = {p for p in params if p == "mask" or p.endswith("_mask")}
     tensor_params = list(dict.fromkeys(params))
     if len(tensor_params) == 1:
@@ -53,6 +58,21 @@ def mask_receivers(node: Node, info: LayerInfo) -> tuple[list[int], bool]:
     receivers = [i for i, p in enumerate(params)
                  if p not in explicit and f"{p}_mask" in info.call_args and f"{p}_mask" not in explicit]
     return receivers, bool(explicit)
+
+
+def mask_readers(node: Node, info: LayerInfo, first_arg: list[int]) -> list[int]:
+    """The bindings whose mask the call reads when they carry one, whether or not they do.
+
+    The first argument's tensors (the ``mask=`` a single-argument call is
+    handed), each argument whose ``<arg>_mask`` parameter the signature has
+    (an attention layer's value and key), and every input of a layer that
+    reads masks off its tensors (catalog fact ``reads_input_masks``).
+    """
+    params = parameters(node, info)
+    if info.mask.facts.get("reads_input_masks"):
+        return list(range(len(params)))
+    own = {i for i, p in enumerate(params) if f"{p}_mask" in info.call_args}
+    return sorted(own.union(first_arg))
 
 
 def mask_is_bound(node: Node, info: LayerInfo, flows: Mapping[str, NodeFlow] | None = None) -> bool:

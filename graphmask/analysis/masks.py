@@ -264,20 +264,23 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
              if resolved.supports_masking else None for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
     keeps_values = info.category in _VALUE_PRESERVING
-    # Only output 0 carries the padding on: it keeps it when it has a time axis (an RNN's states,
-    # with return_state, have none, and do not take it from the sequence output).
-    keeps_time = (shapes[0] is not None and len(shapes[0]) >= 3) or (
+    # An output carries the padding on when it has a time axis (an RNN's states, with return_state,
+    # have none; Bidirectional(merge_mode=None) has two sequence outputs).
+    keeps_time = [(shape is not None and len(shape) >= 3) for shape in shapes]
+    keeps_time[0] = keeps_time[0] or (
         first.rank is not None and first.rank <= 2 and info.category in ("embedding", "masking"))
-    padded = frozenset().union(*(t.padded for t in inputs)) if inputs else frozenset()
+    # An output that takes the query's mask has the query's time axis (attention): only its padding is on it.
+    carried = [first] if kinds and kinds[0] == "query" else inputs
+    padded = frozenset().union(*(t.padded for t in carried)) if carried else frozenset()
     flow.outputs = [
         TensorState(
             mask=masks[i],
             shape=shapes[i],
             int_ids=keeps_values and first.int_ids,
             from_embedding=info.category == "embedding" or (keeps_values and first.from_embedding),
-            padded=padded if (i == 0 and keeps_time) else frozenset(),
+            padded=padded if keeps_time[i] else frozenset(),
             # a layer that passes values through keeps the pad values its first argument holds
-            pad_held=first.pad_held if (i == 0 and keeps_time and keeps_values) else frozenset(),
+            pad_held=first.pad_held if (i == 0 and keeps_time[i] and keeps_values) else frozenset(),
         )
         for i in range(resolved.n_outputs)
     ]
@@ -400,7 +403,12 @@ def _output_mask(kind: str, node: Node, flow: NodeFlow, shape: Shape,
             # [valid..., pad...] + [valid..., pad...]: padding in the middle, unless no part before the last has any
             return _combine(present, node.id, _time_concat_layout(first, node.id))
         if len(present) < len(first):
-            return _combine(present, node.id, ALL_VALID)  # along features, an unmasked part makes every step valid
+            combined = _combine(present, node.id, ALL_VALID)  # along features, an unmasked part makes every step valid
+            if _along_features(flow, shape):
+                # Keras ORs each step's mask over the features, where an unmasked input counts as all True: every
+                # step is valid whatever the generators gave, so the mask derives from this node alone (F6)
+                return Mask(frozenset({node.id}), combined.tail, combined.rank, combined.parent, combined.layout)
+            return combined
         return _combine(present, node.id)
     if kind == "custom":
         return _combine(present, node.id, layout) if present else None
@@ -441,6 +449,12 @@ def _along_time(flow: NodeFlow, shape: Shape) -> bool:
     axis = flow.args.get("axis", -1)
     rank = len(shape) if shape is not None else None
     return isinstance(axis, int) and rank is not None and rank >= 3 and axis % rank == 1
+
+
+def _along_features(flow: NodeFlow, shape: Shape) -> bool:
+    """Whether a concatenation's axis is the last one."""
+    axis = flow.args.get("axis", -1)
+    return axis == -1 or (isinstance(axis, int) and shape is not None and axis % len(shape) == len(shape) - 1)
 
 
 def _gets_a_mask(flow: NodeFlow) -> bool:

@@ -203,6 +203,20 @@ def _concatenate(shapes, args, inner):
     return shapes[0][:axis] + (total,) + shapes[0][axis + 1:]
 
 
+def _dot(shapes, args, inner):
+    # Dot.compute_output_shape: both shapes without their dot axis, the second without its batch axis too.
+    first, second = list(shapes[0]), list(shapes[1])
+    axes = args.get("axes", -1)
+    if isinstance(axes, int):
+        axes = [axes % len(first), axes % len(second)] if axes < 0 else [axes, axes]
+    if not (isinstance(axes, (list, tuple)) and len(axes) == 2 and all(isinstance(a, int) for a in axes)):
+        return None
+    first.pop(axes[0])
+    second.pop(axes[1])
+    out = tuple(first + second[1:])
+    return out + (1,) if len(out) == 1 else out
+
+
 def _attention(shapes, args, inner):
     # Extra output (return_attention_scores): scores (batch, T_query, T_value).
     query = shapes[0]
@@ -239,7 +253,7 @@ _RULES: dict[str, Callable[..., Any]] = {
     "pool3d": lambda s, a, i: _seq_unknown_len(s, a, i, None),
     "global_pool1d": _global_pool, "global_pool2d": _global_pool, "global_pool3d": _global_pool,
     "flatten": _flatten, "reshape": _reshape, "repeat_vector": _repeat_vector,
-    "elementwise": _elementwise, "concatenate": _concatenate, "attention": _attention, "mha": _mha,
+    "elementwise": _elementwise, "concatenate": _concatenate, "attention": _attention, "mha": _mha, "dot": _dot,
 }
 
 

@@ -335,16 +335,21 @@ def _call_bound(call, bound, arguments: dict):
 
 
 def _with_arg_mask(arguments: dict, mask_params, arg: ArgFacts, mask) -> dict:
-    """``arguments`` with ``arg``'s mask replaced by ``mask`` (through its mask argument, or on the tensor)."""
+    """``arguments`` with ``arg``'s mask replaced by ``mask``: on the tensor, and in its mask argument if it has one.
+
+    In a model both change together (``Layer.__call__`` fills the mask argument
+    from the tensor's mask), and a layer may read either: MultiHeadAttention
+    takes the query's mask off the tensor and ignores ``query_mask=``.
+    """
     arguments = dict(arguments)
     value = arguments[arg.param]
+    if isinstance(value, (list, tuple)):
+        value = list(value)
+        value[arg.item] = _with_mask(value[arg.item], mask)
+    else:
+        value = _with_mask(value, mask)
+    arguments[arg.param] = value
     if arg.channel == "tensor":
-        if isinstance(value, (list, tuple)):
-            value = list(value)
-            value[arg.item] = _with_mask(value[arg.item], mask)
-        else:
-            value = _with_mask(value, mask)
-        arguments[arg.param] = value
         return arguments
     mask_param = f"{arg.param}_mask" if f"{arg.param}_mask" in mask_params else "mask"
     if isinstance(value, (list, tuple)):
@@ -429,21 +434,42 @@ def _carried(keras, spec: Spec, built: Built, base: dict, name: str) -> set[str]
     for node_id, how, what, tensor_kwargs in built.calls:
         refs = _refs(how, what) + _refs("keywords", tensor_kwargs)
         outputs = [r for r in base if parse_ref(r)[0] == node_id]
-        try:
-            made = _symbolic_call(keras, spec, built, node_id, how, what, tensor_kwargs, tensors)
-        except Exception:  # noqa: BLE001 - a layer that cannot take the longer input: see below
-            made = None
+        made = None
+        # first as they are; then with only axis 1 longer, for a layer built for the other axes
+        # (a Dense after a Dot, whose last axis is the padded time axis too)
+        for given in (tensors, _time_axis_only(keras, tensors, base, built)):
+            try:
+                made = _symbolic_call(keras, spec, built, node_id, how, what, tensor_kwargs, given)
+            except Exception:  # noqa: BLE001 - a layer that cannot take the longer input: see below
+                made = None
+            if made is not None and len(made) == len(outputs):
+                break
         if made is None or len(made) != len(outputs):
             # The layer rejects the longer axis (Flatten -> Dense, Add of unequal lengths): an
             # element-wise result keeps the time steps of its inputs, anything else has lost them.
             keeps = any(_ref_key(r) in carried for r in refs) and all(len(base[o]) >= 3 for o in outputs)
-            made = [keras.KerasTensor(base[o], dtype=_dtype(built, o)) for o in outputs]
+            # the steps it keeps are as many more as its inputs' (so the layers after it see them too)
+            grown = max((tensors[_ref_key(r)].shape[1] - base[_ref_key(r)][1] for r in refs
+                         if _ref_key(r) in carried and len(base[_ref_key(r)]) >= 2), default=0) if keeps else 0
+            made = [keras.KerasTensor((base[o][0], base[o][1] + grown) + tuple(base[o][2:]), dtype=_dtype(built, o))
+                    for o in outputs]
             carried |= set(outputs) if keeps else set()
         for ref, tensor in zip(outputs, made):
             tensors[ref] = tensor
             if len(tensor.shape) >= 2 and _longer_time(len(tensor.shape), tensor.shape[1] - base[ref][1]):
                 carried.add(ref)
     return carried
+
+
+def _time_axis_only(keras, tensors: dict, base: dict, built: Built) -> dict:
+    """``tensors`` with every axis but axis 1 back to its length in the batch that ran."""
+    out = {}
+    for ref, tensor in tensors.items():
+        shape, was = tuple(tensor.shape), base[ref]
+        if len(shape) >= 2 and len(shape) == len(was) and shape != was:
+            tensor = keras.KerasTensor((was[0], shape[1]) + tuple(was[2:]), dtype=_dtype(built, ref))
+        out[ref] = tensor
+    return out
 
 
 def _ref_key(ref: str) -> str:

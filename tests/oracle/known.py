@@ -22,10 +22,6 @@ REASONS = {
         "a Concatenate along features with an unmasked tensor makes the mask all valid whatever the generator "
         "gave: the mask that reaches the outputs or readers no longer depends on the generator; graphmask "
         "counts it as read."),
-    "mha_query_mask_alone_unused": (
-        "MultiHeadAttention given a query mask and no value mask does not use it: a masked query row's scores "
-        "all get the same large negative offset, which leaves the softmax unchanged. The generator's mask then "
-        "changes nothing; graphmask counts MultiHeadAttention as reading it."),
     "merge_reads_masks": (
         "Maximum, Minimum and Multiply read their inputs' masks off the tensors (Merge._apply_merge_op_and_or_mask, "
         "Multiply._merge_function), also when only some inputs are masked: no `mask=` argument is needed (GM208 "
@@ -60,8 +56,6 @@ def classify(spec, flow, diagnostics, code: str, node: str, kind: str) -> str:
         down = _descendants(flow, node)
         if kind == "fp" and any(types.get(n) in readers_off_tensors for n in down):
             return "merge_reads_masks"
-        if kind == "fn" and any(types.get(n) == "MultiHeadAttention" for n in down):
-            return "mha_query_mask_alone_unused"
         if kind == "fn" and any(n in feature_concat for n in down):
             return "feature_concat_all_valid"
     if code == "GM205":

@@ -366,7 +366,7 @@ SHAPES: dict[str, str] = {
     "Flatten": "flatten", "Reshape": "reshape", "RepeatVector": "repeat_vector",
     "Add": "elementwise", "Subtract": "elementwise", "Multiply": "elementwise",
     "Average": "elementwise", "Maximum": "elementwise", "Minimum": "elementwise",
-    "Concatenate": "concatenate",
+    "Concatenate": "concatenate", "Dot": "dot",
     "Attention": "attention", "AdditiveAttention": "attention",
     "MultiHeadAttention": "mha", "GroupQueryAttention": "mha",
     "Masking": "same", "Dropout": "same", "SpatialDropout1D": "same", "GaussianNoise": "same",

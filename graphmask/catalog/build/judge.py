@@ -307,6 +307,24 @@ def _consumes_observed(probes: list[dict]) -> bool | None:
     return seen
 
 
+def _reads_input_masks(cls, probes: list[dict]) -> bool:
+    """Whether ``call()`` reads its inputs' masks off the tensors, whichever of them are masked.
+
+    By experiment: its signature has no ``mask`` (nor ``<arg>_mask``) parameter, so
+    ``Layer.__call__`` hands it none, yet every direct call on masked tensors -- some
+    of them, or all -- gave other values than the same call without masks.
+    """
+    try:
+        params = inspect.signature(cls.call).parameters
+    except (TypeError, ValueError):
+        return False
+    if any(p == "mask" or p.endswith("_mask") for p in params):
+        return False
+    seen = [rec["obs"]["eager"]["mask_changes_values"] for rec in probes
+            if any(rec["masked"]) and "mask_changes_values" in rec["obs"].get("eager", {})]
+    return bool(seen) and all(seen)
+
+
 def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     """Build the JSON mask rule for a layer from curated data + study."""
     facts = st["static"]
@@ -359,6 +377,8 @@ def mask_rule(name: str, cls, st: dict, meaningful: bool) -> dict:
     )
     if consumed is not None:
         rule_facts["mask_changes_values_observed"] = consumed
+    if _reads_input_masks(cls, probes):
+        rule_facts["reads_input_masks"] = True
     if not facts.get("instantiable", True):
         rule_facts["instantiable"] = False
     mr = MaskRule.from_json({**rule, "facts": rule_facts})

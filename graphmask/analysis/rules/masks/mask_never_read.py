@@ -22,10 +22,12 @@ def check(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
         if "consumer" in node.roles:
             for mask in masks:
                 read |= mask.generators
-        if "unsupported" in node.roles or "destroyer" in node.roles:
-            for mask in node.received:
-                for gen in mask.generators:
-                    dropped_at.setdefault(gen, []).append(node.id)
+        # a generator's mask is dropped where no output mask derives from it any more: a layer that
+        # drops the mask, or a feature-axis Concatenate with an unmasked input (every step valid)
+        kept = set().union(*(t.mask.generators for t in node.outputs if t.mask is not None))
+        for mask in node.received:
+            for gen in sorted(mask.generators - kept):
+                dropped_at.setdefault(gen, []).append(node.id)
     for _, binding in g.outputs:
         mask = flow.output_state(binding).mask
         if mask is not None:  # Keras applies output masks in the loss
