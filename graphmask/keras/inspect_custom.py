@@ -84,13 +84,21 @@ class InspectedCustomLayers(CustomLayers):
         return mask, f"read from {path}: supports_masking, compute_mask and call(mask=) inspected"
 
 
+def _built_shape(layer: Mapping[str, Any]) -> list | None:
+    """The one input shape a saved instance was built for (its ``build_config``); None for several inputs."""
+    shape = (layer.get("build_config") or {}).get("input_shape")
+    if not isinstance(shape, list) or not shape or any(isinstance(d, list) for d in shape):
+        return None
+    return shape
+
+
 def _output_shape(cls: type, layer: Mapping[str, Any]) -> list | None:
     """The output shape (no batch axis) of this saved instance called on a symbolic input of the shape it
     was built for (its ``build_config``); None for a layer of several inputs, or one that fails to run."""
     import keras
 
-    shape = (layer.get("build_config") or {}).get("input_shape")
-    if not isinstance(shape, list) or not shape or any(isinstance(d, list) for d in shape):
+    shape = _built_shape(layer)
+    if shape is None:
         return None
     for dtype in ("float32", "int32"):  # token ids need an integer input
         try:
@@ -107,8 +115,8 @@ def _keeps_right_padding(instance: Any, layer: Mapping[str, Any]) -> list[bool] 
     import numpy as np
     from keras import ops
 
-    shape = (layer.get("build_config") or {}).get("input_shape")
-    if not isinstance(shape, list) or len(shape) < 3 or any(isinstance(d, list) for d in shape):
+    shape = _built_shape(layer)
+    if shape is None or len(shape) < 3:
         return None
     steps = 8 if shape[1] is None else int(shape[1])
     values = np.zeros([steps, steps] + [1 if d is None else int(d) for d in shape[2:]], dtype="float32")
@@ -138,8 +146,8 @@ def _reads_input_masks(cls: type, layer: Mapping[str, Any]) -> bool:
     from keras.src.backend import set_keras_mask
 
     tensors = [p for p in call_parameters(cls) if p not in ("mask", "training")]
-    shape = (layer.get("build_config") or {}).get("input_shape")
-    if len(tensors) < 2 or not isinstance(shape, list) or not shape or any(isinstance(d, list) for d in shape):
+    shape = _built_shape(layer)
+    if len(tensors) < 2 or shape is None:
         return False
     concrete = [2] + [5 if d is None else int(d) for d in shape[1:]]
     if len(concrete) < 3 or concrete[1] < 2:
@@ -157,6 +165,7 @@ def _reads_input_masks(cls: type, layer: Mapping[str, Any]) -> bool:
         with_masks = instance(*masked)
     except Exception:  # noqa: BLE001 - the class's own code failed on this input: nothing learned
         return False
+
     def differ(a: Any, b: Any) -> bool:
         pairs = zip(a, b) if isinstance(a, (list, tuple)) else [(a, b)]
         return any(not np.allclose(np.asarray(x), np.asarray(y), atol=1e-6) for x, y in pairs)

@@ -17,8 +17,7 @@ CODE = codes.GM208
 
 def check(g: SpecGraph, flow: MaskFlow) -> Iterator[Diagnostic]:
     for node in flow.layers():
-        if (not node.resolved.consumes or node.gets_mask or not node.received
-                or node.info.mask.facts.get("reads_input_masks") or _only_padded_steps_change(node)):
+        if not node.resolved.consumes or node.gets_mask or not node.received or _only_padded_steps_change(node):
             continue
         arguments = list(dict.fromkeys(parameters(node.node, node.info)))
         generators = sorted(set().union(*(m.generators for m in node.received)))
