@@ -1,5 +1,3 @@
-import sys
+from graphmask.cli import entry
 
-from graphmask.cli import main
-
-sys.exit(main())
+entry()

@@ -86,6 +86,31 @@ def main(argv: list[str] | None = None) -> int:
         return _internal_error()
 
 
+def entry() -> None:
+    """The ``graphmask`` program: ``main()``, then the end of the process."""
+    exit_process(main())
+
+
+# Modules whose atexit handlers must run (TensorFlow's, a coverage measurement).
+_NEEDS_TEARDOWN = ("tensorflow", "keras", "coverage")
+
+
+def exit_process(code: int) -> None:
+    """End the process with ``code``, skipping the interpreter's teardown where nothing needs it.
+
+    The teardown frees every object left and runs a last garbage collection over them: 0.8 s after
+    checking a 10,000-node spec, whose graph and flow are all cycles by then.  (mypy ends the same way.)
+    """
+    if any(name in sys.modules for name in _NEEDS_TEARDOWN):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken pipe: let the normal exit deal with it
+        sys.exit(code)
+    os._exit(code)
+
+
 def _internal_error() -> int:
     import traceback
 

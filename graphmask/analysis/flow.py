@@ -9,11 +9,14 @@ looks a node up again or re-merges defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from graphmask.catalog.shapes import Shape
 from graphmask.catalog import LayerInfo, ResolvedMask
 from graphmask.graph import Binding, Node, SpecGraph
+
+if TYPE_CHECKING:
+    from graphmask.analysis.calls import LayerCall
 
 ROLES = ("generator", "propagator", "consumer", "modifier", "destroyer", "unsupported")
 
@@ -138,6 +141,7 @@ class NodeFlow:
     args: Mapping[str, Any] = field(default_factory=dict)  # constructor args, defaults merged in
     inner: LayerInfo | None = None  # the wrapped layer's entry
     inner_args: Mapping[str, Any] | None = None  # the wrapped layer's args, defaults merged in
+    call: "LayerCall | None" = field(default=None, repr=False)  # all of the above, as one configuration
 
     @property
     def id(self) -> str:

@@ -78,7 +78,7 @@ def resolve_mask(info: LayerInfo, args: Mapping[str, Any] | None, call_kwargs: M
                  inner_args: Mapping[str, Any] | None = None, inner: LayerInfo | None = None) -> ResolvedMask:
     """``info.mask_for(args, call_kwargs, inner_args=, inner=)``, memoised (it depends only on these)."""
     try:
-        key = (id(info), id(inner), _frozen(args), _frozen(call_kwargs), _frozen(inner_args))
+        key = (id(info), id(inner), frozen_key(args), frozen_key(call_kwargs), frozen_key(inner_args))
         hit = _MASKS.get(key)
     except TypeError:  # a value we cannot key on exactly: resolve it every time
         return info.mask_for(args, call_kwargs, inner_args=inner_args, inner=inner)
@@ -94,17 +94,17 @@ def resolve_mask(info: LayerInfo, args: Mapping[str, Any] | None, call_kwargs: M
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _frozen(value: Any) -> Any:
+def frozen_key(value: Any) -> Any:
     """A hashable key equal only for equal values of the same types (1, 1.0 and True differ)."""
     kind = type(value)
     if kind in _SCALARS:  # the common case first: isinstance(value, Mapping) is an ABC check
         return (kind, value)
     if kind is dict:
-        return (dict, tuple([(k, (type(v), v) if type(v) in _SCALARS else _frozen(v)) for k, v in value.items()]))
+        return (dict, tuple([(k, (type(v), v) if type(v) in _SCALARS else frozen_key(v)) for k, v in value.items()]))
     if isinstance(value, Mapping):
-        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+        return (dict, tuple((k, frozen_key(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_frozen(v) for v in value))
+        return (type(value), tuple(frozen_key(v) for v in value))
     if value is None or isinstance(value, (str, int, float)):
         return (type(value), value)
     raise TypeError(f"not a key: {type(value).__name__}")

@@ -35,13 +35,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from graphmask.analysis.built_graph import (
-    build_keras_graph,
-    mask_is_bound,
-    mask_receivers,
-    parameters,
-    symbolic_kinds,
-)
+from graphmask.analysis.built_graph import build_keras_graph, mask_is_bound
+from graphmask.analysis.calls import layer_call
 from graphmask.analysis.flow import (
     ALL_VALID, OPAQUE, RIGHT_PADDED, ROLES, UNKNOWN_LAYOUT, Layout, Mask, MaskFlow, NodeFlow, TensorState, state_of,
 )
@@ -53,10 +48,6 @@ from graphmask.catalog.mask import holds
 from graphmask.graph import Binding, Node, SpecGraph
 
 __all__ = ["infer_masks"]
-
-# Layers whose output is the input's values, unchanged in kind (ids stay ids).
-_VALUE_PRESERVING = frozenset({"masking", "regularization", "reshaping"})
-
 
 def infer_masks(g: SpecGraph) -> MaskFlow:
     """Run mask-flow inference over an acyclic graph (once per graph: the result is kept on it)."""
@@ -110,8 +101,7 @@ def _differs_at_runtime(flow: NodeFlow) -> bool:
         return any(t.mask is not None for t in flow.inputs)
     if flow.info is None or flow.resolved is None:
         return False
-    return bool(flow.info.mask.facts.get("clears_input_masks")) or (
-        symbolic_kinds(flow.resolved) != tuple(flow.resolved.output_masks))
+    return bool(flow.info.mask.facts.get("clears_input_masks")) or flow.call.symbolic_kinds != flow.call.runtime_kinds
 
 
 class _Runtime:
@@ -154,7 +144,7 @@ class _Runtime:
         if returns and flow.first_arg and len(flow.outputs) == 1 and holds(returns, flow.args):
             self.objects[(node.id, 0)] = self._object(node.bindings[flow.first_arg[0]])
         clears = facts.get("clears_input_masks") or ()
-        for binding, param in zip(node.bindings, parameters(node, info)):
+        for binding, param in zip(node.bindings, flow.call.parameters):
             if param in clears:
                 self.cleared.add(self._object(binding))
 
@@ -203,28 +193,6 @@ def _model_call_roles(g: SpecGraph, flow: NodeFlow, symbolic: Mapping[str, NodeF
         flow.roles = ["unsupported"]
 
 
-def _inner(g: SpecGraph, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerInfo | None, dict | None]:
-    """The wrapped layer's entry (None when unknown) and its args with defaults merged in."""
-    wrapped = wrapped_layer(g.spec, info, args)
-    if wrapped is None:
-        return None, None
-    _, inner_info, user_args = wrapped
-    return inner_info, (inner_info.effective_args(user_args) if inner_info else dict(user_args))
-
-
-def _first_arg(node: Node, info: LayerInfo) -> list[int]:
-    """Indices of the bindings that make up the call's first argument."""
-    positional = [i for i, b in enumerate(node.bindings) if isinstance(b.slot, int)]
-    if info.input_mode == "list":
-        return positional
-    if positional:
-        return positional[:1]
-    order = {name: k for k, name in enumerate(info.call_args)}
-    keyword = [i for i, b in enumerate(node.bindings) if isinstance(b.slot, str)]
-    keyword.sort(key=lambda i: order.get(node.bindings[i].slot.split("[")[0], len(order)))
-    return keyword[:1]
-
-
 def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
     inputs = [state_of(flows, b) for b in node.bindings]
     info = node_info(g.spec, node)
@@ -237,33 +205,25 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
             # Same input states and same output kinds as in the symbolic walk: the
             # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
             return static
-    flow = NodeFlow(node, inputs=inputs)
-    if static is not None and static.resolved is not None:
-        # What the layer is (its resolved rule, wrapped layer, first argument) depends only on
-        # the spec; the runtime walk changes which masks it sees, so reuse the symbolic walk's.
-        resolved, inner_info, inner_args = static.resolved, static.inner, static.inner_args
-        flow.first_arg, flow.args = list(static.first_arg), static.args
-    else:
-        inner_info, inner_args = _inner(g, info, node.args)
-        try:
-            resolved = resolve_mask(info, node.args, node.call_kwargs,
-                                    inner_args=inner_args, inner=inner_info)
-        except (TypeError, ValueError, KeyError):
-            flow.outputs = [OPAQUE]
-            return flow
-        flow.first_arg, flow.args = _first_arg(node, info), info.effective_args(node.args)
-    flow.info, flow.resolved, flow.inner, flow.inner_args = info, resolved, inner_info, inner_args
+    call = static.call if static is not None and static.resolved is not None else layer_call(g.spec, node, info)
+    if call is None:
+        return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
+    # What the layer is (its resolved rule, wrapped layer, first argument) depends only on the spec:
+    # the runtime walk changes only which masks it sees.
+    flow = NodeFlow(node, inputs=inputs, first_arg=list(call.first_arg), resolved=call.resolved, info=info,
+                    args=call.args, inner=call.inner, inner_args=call.inner_args, call=call)
     if runtime is not None:
         inputs = flow.inputs = seen if static is not None and static.resolved is not None else runtime.seen(node, info)
-    kinds = resolved.output_masks if runtime is not None else symbolic_kinds(resolved)
+    kinds = call.runtime_kinds if runtime is not None else call.symbolic_kinds
+    resolved = call.resolved
 
-    shapes = _output_shapes(flow, inputs)
+    shapes = call.output_shapes([t.shape for t in inputs])
     received = flow.received
     layout = _generated_layout(g, flow) if "generated" in kinds else UNKNOWN_LAYOUT  # only generated masks use it
     masks = [_output_mask(kind, node, flow, shapes[i], _derived_layout(flow, i) if kind == "custom" else layout)
              if resolved.supports_masking else None for i, kind in enumerate(kinds)]
     first = inputs[flow.first_arg[0]] if flow.first_arg else TensorState()
-    keeps_values = info.category in _VALUE_PRESERVING
+    keeps_values = call.keeps_values
     # An output carries the padding on when it has a time axis (an RNN's states, with return_state,
     # have none; Bidirectional(merge_mode=None) has two sequence outputs).
     keeps_time = [(shape is not None and len(shape) >= 3) for shape in shapes]
@@ -305,21 +265,9 @@ def _same_state(a: TensorState, b: TensorState) -> bool:
 
 def _unchanged(static: NodeFlow, inputs: list[TensorState]) -> bool:
     """Whether a runtime call sees exactly what the symbolic one saw (and attaches the same kinds)."""
-    resolved = static.resolved
+    call = static.call
     return (len(inputs) == len(static.inputs) and all(a is b for a, b in zip(inputs, static.inputs))
-            and tuple(resolved.output_masks) == tuple(symbolic_kinds(resolved)))
-
-
-def _output_shapes(flow: NodeFlow, inputs: list[TensorState]) -> list[Shape]:
-    info, resolved = flow.info, flow.resolved
-    if info.input_mode == "list":
-        ordered = [inputs[i].shape for i in flow.first_arg]
-    else:  # separate tensor arguments: in call order (query, value, key), whatever the spec's order
-        rank = {name: k for k, name in enumerate(info.call_args)}
-        params = parameters(flow.node, info)
-        ordered = [inputs[i].shape for i in sorted(range(len(inputs)), key=lambda i: rank.get(params[i], len(rank)))]
-    shapes = info.shape.output_shapes(ordered, flow.args, flow.inner, flow.inner_args, resolved.n_outputs)
-    return shapes if shapes is not None and len(shapes) == resolved.n_outputs else [None] * resolved.n_outputs
+            and call.runtime_kinds == call.symbolic_kinds)
 
 
 # The pad value the mask layout takes for an input that declares none: Keras's pad_sequences default.
@@ -459,8 +407,8 @@ def _along_features(flow: NodeFlow, shape: Shape) -> bool:
 
 def _gets_a_mask(flow: NodeFlow) -> bool:
     """Whether ``call()`` is handed a mask (``mask=`` or ``<arg>_mask=``), by Keras's call-argument rule."""
-    receivers, explicit = mask_receivers(flow.node, flow.info)
-    return explicit or any(flow.inputs[i].mask is not None for i in receivers)
+    call = flow.call
+    return call.explicit_mask or any(flow.inputs[i].mask is not None for i in call.receivers)
 
 
 def _roles(flow: NodeFlow, received: list[Mask], masks: list[Mask | None], resolved: ResolvedMask) -> list[str]:
