@@ -87,6 +87,9 @@ class SpecGraph:
     # Results of analyses of this (never mutated) graph, by analysis name, so a
     # command that checks and then explains or draws does not redo them.
     analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # An earlier check's graph of the same document (an editor's re-check): analyses may reuse what the
+    # edit did not change, and drop it once used.  Results are the same without it.
+    previous: SpecGraph | None = field(default=None, repr=False, compare=False)
 
     @property
     def file(self) -> str:

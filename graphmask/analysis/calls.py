@@ -62,7 +62,16 @@ _CALLS_MAX = 16_384
 
 
 def layer_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
-    """The node's call (None when its mask rule cannot be resolved for these arguments)."""
+    """The node's call (None when its mask rule cannot be resolved for these arguments); kept on the node."""
+    known = node.derived.get("call")
+    if known is not None and known[0] is info:
+        return known[1]
+    call = _shared_call(spec, node, info)
+    node.derived["call"] = (info, call)
+    return call
+
+
+def _shared_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
     inner_info, inner_user_args = _inner(spec, info, node.args)
     try:
         key = (id(info), id(inner_info), frozen_key(node.args), frozen_key(node.call_kwargs),

@@ -214,8 +214,12 @@ class MaskFlow:
         return state_of(self.nodes, binding)
 
     def layers(self) -> list[NodeFlow]:
-        """The analysed layer nodes, in spec order."""
-        return [n for n in self.nodes.values() if n.analysed]
+        """The analysed layer nodes, in spec order (a new list; the flow is never changed once inferred,
+        and every rule asks)."""
+        known = self.__dict__.get("_layers")
+        if known is None:
+            known = self.__dict__["_layers"] = [n for n in self.nodes.values() if n.analysed]
+        return list(known)
 
     def to_dict(self) -> dict[str, Any]:
         """The running model's view per node, with ``mask_out_built``: the built graph's output masks."""

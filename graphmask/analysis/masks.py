@@ -32,6 +32,7 @@ reports the running model (``MaskFlow.symbolic`` keeps the symbolic walk):
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import Any, Mapping
 
@@ -58,8 +59,10 @@ def infer_masks(g: SpecGraph) -> MaskFlow:
 
 
 def _infer_masks(g: SpecGraph) -> MaskFlow:
+    earlier_symbolic, earlier_runtime = _earlier_flows(g)
+    g.previous = None  # used: let the earlier check go
     order = g.topological_order()
-    symbolic = _walk(g, order)
+    symbolic = _walk(g, order, earlier=_Earlier(earlier_symbolic))
     if not any(_differs_at_runtime(f) for f in symbolic.values()):
         return MaskFlow(g, _spec_order(g, symbolic))
     if any(f.info is not None and f.info.mask.facts.get("clears_input_masks") for f in symbolic.values()):
@@ -71,26 +74,79 @@ def _infer_masks(g: SpecGraph) -> MaskFlow:
             n for n in order if g.nodes[n].kind != "input" and n not in scheduled]
     else:
         ran = None
-    runtime = _walk(g, order, _Runtime(symbolic))
+    runtime = _walk(g, order, _Runtime(symbolic), _Earlier(earlier_runtime))
     return MaskFlow(g, _spec_order(g, runtime), symbolic=_spec_order(g, symbolic), execution_order=ran)
+
+
+def _earlier_flows(g: SpecGraph) -> tuple[Mapping[str, NodeFlow] | None, Mapping[str, NodeFlow] | None]:
+    """The symbolic and runtime flows of an earlier check of the same document (``SpecGraph.previous``),
+    where what every node's flow depends on besides its own call and inputs is unchanged."""
+    earlier = g.previous
+    flow = earlier.analyses.get("masks") if earlier is not None else None
+    if flow is None or (earlier.spec.inputs, earlier.spec.models, earlier.spec.custom_layers) != (
+            g.spec.inputs, g.spec.models, g.spec.custom_layers):
+        return None, None
+    return (flow.symbolic or flow.nodes), (flow.nodes if flow.symbolic is not None else None)
+
+
+class _Earlier:
+    """An earlier check's flows of one walk, for an editor's re-check after a small edit.
+
+    A node with the same call (configuration and input slots), the same inputs and the same input
+    states (the same objects) as then gets the flow it had then.  A recomputed output equal to the
+    earlier one becomes that object again (or keeps its earlier mask object when only the mask is
+    equal), so the nodes after it are recognised by identity and the walk recomputes only what the
+    edit changed.  The result is the same as a walk from scratch (tests/test_incremental.py).
+    """
+
+    def __init__(self, flows: Mapping[str, NodeFlow] | None):
+        self.flows = flows or {}
+
+    def reused(self, node: Node, call: Any, inputs: list[TensorState]) -> NodeFlow | None:
+        before = self.flows.get(node.id)
+        if (before is None or before.call is not call or len(before.inputs) != len(inputs)
+                or any(a is not b for a, b in zip(before.inputs, inputs)) or _wiring(before.node) != _wiring(node)):
+            return None
+        flow = copy.copy(before)
+        flow.node, flow.inputs = node, inputs
+        return flow
+
+    def adopt(self, flow: NodeFlow) -> NodeFlow:
+        before = self.flows.get(flow.node.id)
+        if before is not None and len(before.outputs) == len(flow.outputs) and before.outputs is not flow.outputs:
+            flow.outputs = [_adopted(new, old) for new, old in zip(flow.outputs, before.outputs)]
+        return flow
+
+
+def _wiring(node: Node) -> tuple:
+    return node.kind, node.scope, node.repeat, [(b.slot, b.node, b.index) for b in node.bindings]
+
+
+def _adopted(new: TensorState, old: TensorState) -> TensorState:
+    if new is old or _same_state(new, old):
+        return old
+    if new.mask is not None and new.mask is not old.mask and _same_mask(new.mask, old.mask):
+        return replace(new, mask=old.mask)
+    return new
 
 
 def _spec_order(g: SpecGraph, flows: dict[str, NodeFlow]) -> dict[str, NodeFlow]:
     return {node_id: flows[node_id] for node_id in g.nodes if node_id in flows}
 
 
-def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None) -> dict[str, NodeFlow]:
+def _walk(g: SpecGraph, order: list[str], runtime: _Runtime | None = None,
+          earlier: _Earlier = _Earlier(None)) -> dict[str, NodeFlow]:
     flows: dict[str, NodeFlow] = {}
     if runtime is not None:
         runtime.flows = flows
     for node_id in order:
         node = g.nodes[node_id]
         if node.kind == "input":
-            flows[node_id] = _input_flow(node)
+            flows[node_id] = earlier.adopt(_input_flow(node))
         elif node.kind in ("model", "model_input"):
-            flows[node_id] = _boundary_flow(g, node, flows, runtime)
+            flows[node_id] = earlier.adopt(_boundary_flow(g, node, flows, runtime))
         else:
-            flows[node_id] = _layer_flow(g, node, flows, runtime)
+            flows[node_id] = _layer_flow(g, node, flows, runtime, earlier)
             if runtime is not None:
                 runtime.ran(node, flows[node_id])
     return flows
@@ -193,7 +249,8 @@ def _model_call_roles(g: SpecGraph, flow: NodeFlow, symbolic: Mapping[str, NodeF
         flow.roles = ["unsupported"]
 
 
-def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None) -> NodeFlow:
+def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _Runtime | None = None,
+                earlier: _Earlier = _Earlier(None)) -> NodeFlow:
     inputs = [state_of(flows, b) for b in node.bindings]
     info = node_info(g.spec, node)
     if info is None or any(t.opaque for t in inputs):
@@ -208,12 +265,17 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     call = static.call if static is not None and static.resolved is not None else layer_call(g.spec, node, info)
     if call is None:
         return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
+    if runtime is not None and not (static is not None and static.resolved is not None):
+        seen = runtime.seen(node, info)
+    reused = earlier.reused(node, call, seen if runtime is not None else inputs)
+    if reused is not None:
+        return reused
     # What the layer is (its resolved rule, wrapped layer, first argument) depends only on the spec:
     # the runtime walk changes only which masks it sees.
     flow = NodeFlow(node, inputs=inputs, first_arg=list(call.first_arg), resolved=call.resolved, info=info,
                     args=call.args, inner=call.inner, inner_args=call.inner_args, call=call)
     if runtime is not None:
-        inputs = flow.inputs = seen if static is not None and static.resolved is not None else runtime.seen(node, info)
+        inputs = flow.inputs = seen
     kinds = call.runtime_kinds if runtime is not None else call.symbolic_kinds
     resolved = call.resolved
 
@@ -250,16 +312,19 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
         # Equal to the symbolic outputs: share those objects, so the nodes after this
         # one can tell they are unaffected by identity (and return their symbolic flow).
         flow.outputs = static.outputs
-    return flow
+        return flow
+    return earlier.adopt(flow)
+
+
+def _same_mask(a: Mask | None, b: Mask | None) -> bool:
+    """``a == b`` in O(1), for masks whose parents, if equal, are already the same object."""
+    return a is b or (a is not None and b is not None and a.parent is b.parent and a.tail == b.tail
+                      and a.rank == b.rank and a.generators == b.generators and a.layout == b.layout)
 
 
 def _same_state(a: TensorState, b: TensorState) -> bool:
     """``a == b`` in O(1), for a mask whose parent, if equal, is already the same object."""
-    ma, mb = a.mask, b.mask
-    same_mask = ma is mb or (ma is not None and mb is not None and ma.parent is mb.parent
-                             and ma.tail == mb.tail and ma.rank == mb.rank and ma.generators == mb.generators
-                             and ma.layout == mb.layout)
-    return same_mask and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded, a.pad_held) == (
+    return _same_mask(a.mask, b.mask) and (a.shape, a.opaque, a.int_ids, a.from_embedding, a.padded, a.pad_held) == (
         b.shape, b.opaque, b.int_ids, b.from_embedding, b.padded, b.pad_held)
 
 

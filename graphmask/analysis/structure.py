@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator, Mapping
 
-from graphmask.analysis.layers import layer_info, nested_layer, node_info, resolve_mask, wrapped_layer, wrapper_args
+from graphmask.analysis.calls import layer_call
+from graphmask.analysis.layers import layer_info, nested_layer, node_info, wrapper_args
 from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
 from graphmask.diagnostics import Diagnostic, Severity
@@ -218,16 +219,8 @@ def output_count(g: SpecGraph, node: Node) -> int | None:
     if node.kind == "model":
         return len(node.bindings) if node.bindings else None
     info = node_info(g.spec, node)
-    if info is None:
-        return None
-    wrapped = wrapped_layer(g.spec, info, node.args)
-    inner = wrapped if wrapped is not None and wrapped[1] is not None else None
-    try:
-        resolved = resolve_mask(info, node.args, node.call_kwargs, inner_args=inner[2] if inner else None,
-                                inner=inner[1] if inner else None)
-    except (TypeError, ValueError, KeyError):
-        return None
-    return resolved.n_outputs
+    call = layer_call(g.spec, node, info) if info is not None else None
+    return call.resolved.n_outputs if call is not None else None
 
 
 def _check_output_indices(g: SpecGraph) -> Iterator[Diagnostic]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from graphmask.checker import CheckResult, check_text
@@ -59,13 +59,16 @@ class Analysis:
     text: str
     file: str
     settings: Settings
+    # The document's last analysis: the check recomputes only what the edit changed (same result).
+    previous: InitVar[Analysis | None] = None
     result: CheckResult = field(init=False)
     diagnostics: list[Diagnostic] = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, previous: Analysis | None) -> None:
         options = self.settings.options
         self.result = check_text(self.text, self.file, options.limits,
-                                 shared_custom_layers=options.shared_custom_layers)
+                                 shared_custom_layers=options.shared_custom_layers,
+                                 previous=previous.result if previous is not None else None)
         self.diagnostics = self.settings.selection.apply(self.result.diagnostics)
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 

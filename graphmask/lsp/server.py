@@ -42,7 +42,7 @@ class GraphmaskServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         path = to_fs_path(uri) if uri.startswith("file:") else None
         started, started_cpu = time.perf_counter(), time.thread_time()
-        analysis = Analysis(document.source, path or uri, settings_for(path))
+        analysis = Analysis(document.source, path or uri, settings_for(path), self.last_good.get(uri))
         self.timings.append(time.perf_counter() - started)
         self.cpu_timings.append(time.thread_time() - started_cpu)
         self.analyses[uri] = analysis

@@ -342,20 +342,26 @@ class _Builder:
                 # arithmetic and messages costly (str() of >4300 digits even raises).
                 raise YamlLoadError(f"integer {_shorten(node.value)} does not fit in 64 bits", _pos(node))
             return value
+        # Most children are plain strings: read those here, without a call (their depth is within the limit).
+        strings = depth < self.limits.max_depth
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 raise YamlLoadError(f"YAML tag {node.tag!r} is not allowed", _pos(node))
-            return [self.build(child, depth + 1) for child in node.value]
+            return [child.value if strings and child.tag == _STR and type(child) is _ScalarNode
+                    else self.build(child, depth + 1) for child in node.value]
         if node.tag != _MAP:
             raise YamlLoadError(f"YAML tag {node.tag!r} is not allowed", _pos(node))
         result: dict[Any, Any] = {}
         seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise YamlLoadError("YAML merge keys (`<<`) are not supported in specs", _pos(key_node))
-            key = self.build(key_node, depth + 1)
-            if isinstance(key, (list, dict)):
-                raise YamlLoadError("mapping keys must be plain scalars", _pos(key_node))
+            if strings and key_node.tag == _STR and type(key_node) is _ScalarNode:
+                key = key_node.value
+            else:
+                if key_node.tag == _MERGE:
+                    raise YamlLoadError("YAML merge keys (`<<`) are not supported in specs", _pos(key_node))
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, (list, dict)):
+                    raise YamlLoadError("mapping keys must be plain scalars", _pos(key_node))
             if key in seen:
                 first = _pos(seen[key])
                 if seen[key].value != key_node.value:  # e.g. `1` and `true`: equal once read
@@ -368,7 +374,8 @@ class _Builder:
                     _pos(key_node),
                 )
             seen[key] = key_node
-            result[key] = self.build(value_node, depth + 1)
+            result[key] = (value_node.value if strings and value_node.tag == _STR and type(value_node) is _ScalarNode
+                           else self.build(value_node, depth + 1))
         return result
 
 
@@ -429,6 +436,7 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
     return data, source
 
 
+_ScalarNode = yaml.ScalarNode
 _MEASURE = object()  # parse_yaml: the data is still to be built (the text took the measured path)
 _INT64 = 2**63
 # An unquoted `id[k]` reference where a flow collection's `[` broke the parse.
