@@ -30,7 +30,7 @@ PASSES: list[Pass] = [check_structure, check_masks]
 _F = TypeVar("_F", bound=Callable)
 
 
-def _gc_paused(fn: _F) -> _F:
+def gc_paused(fn: _F) -> _F:
     """Run ``fn`` with Python's cyclic garbage collector paused.
 
     A check allocates many objects that live until it ends (YAML node tree,
@@ -53,7 +53,7 @@ def _gc_paused(fn: _F) -> _F:
     return paused  # type: ignore[return-value]
 
 
-@_gc_paused
+@gc_paused
 def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagnostic] | None = None, *,
                shared_custom_layers: Mapping[str, CustomLayerSpec] | None = None,
                previous: CheckResult | None = None) -> CheckResult:
@@ -79,7 +79,7 @@ def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagn
     return CheckResult(file or spec.file, spec, graph, sorted(diagnostics, key=Diagnostic.sort_key))
 
 
-@_gc_paused
+@gc_paused
 def check_path(path: str | os.PathLike, limits: Limits = Limits(), *,
                shared_custom_layers: Mapping[str, CustomLayerSpec] | None = None) -> CheckResult:
     loaded = load_file(path, limits)
@@ -88,11 +88,12 @@ def check_path(path: str | os.PathLike, limits: Limits = Limits(), *,
     return check_spec(loaded.spec, os.fspath(path), loaded.diagnostics, shared_custom_layers=shared_custom_layers)
 
 
-@_gc_paused
+@gc_paused
 def check_text(text: str, file: str = "<string>", limits: Limits = Limits(), *,
                shared_custom_layers: Mapping[str, CustomLayerSpec] | None = None,
                previous: CheckResult | None = None) -> CheckResult:
-    loaded = load_text(text, file, limits)
+    earlier = previous.spec.source if previous is not None and previous.spec is not None else None
+    loaded = load_text(text, file, limits, earlier)
     if loaded.spec is None:
         return CheckResult(file, None, None, sorted(loaded.diagnostics, key=Diagnostic.sort_key))
     return check_spec(loaded.spec, file, loaded.diagnostics, shared_custom_layers=shared_custom_layers,

@@ -2,11 +2,11 @@
 
 The language server hands each check the document's last result, and the
 mask pass then recomputes only the nodes an edit changed (``masks._Earlier``).
-Here every example spec and generated specs are edited the ways a person
+Here every example spec, every rule's fixtures and generated specs are edited the ways a person
 types (a number changed, an argument toggled or removed, an input rewired, a
 pad value changed, a line inserted above everything) and checked both ways,
 one edit after another as in the server: diagnostics, the running model's
-flow and the built graph's flow must be equal.
+flow, the built graph's flow and Keras's call order must be equal.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from graphmask.checker import CheckResult, check_text
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "specs" / "examples").glob("*.yaml"))
+RULE_FIXTURES = sorted((REPO / "tests" / "data" / "rules").glob("*/*.yaml"))  # every rule's bad and good cases
 
 
 def _edits(text: str, rng: random.Random) -> list[str]:
@@ -73,11 +74,12 @@ def _view(result: CheckResult) -> tuple:
         return diagnostics, None, None
     flow = infer_masks(result.graph)
     symbolic = [n.to_dict() for n in flow.symbolic.values()] if flow.symbolic is not None else None
-    return diagnostics, flow.to_dict(), symbolic
+    return diagnostics, flow.to_dict(), symbolic, flow.execution_order
 
 
 def _texts() -> list[tuple[str, str]]:
     texts = [(path.name, path.read_text(encoding="utf-8")) for path in EXAMPLES]
+    texts += [(f"{path.parent.name}/{path.name}", path.read_text(encoding="utf-8")) for path in RULE_FIXTURES]
     texts += [(f"dag{seed}", spec_text(60, seed=seed)) for seed in range(12)]
     texts += [(f"mixed{seed}", to_yaml(generate(40, seed=seed))) for seed in range(12)]
     return texts

@@ -209,6 +209,7 @@ class MaskFlow:
     nodes: dict[str, NodeFlow]  # in spec order; masks of the running model
     symbolic: dict[str, NodeFlow] | None = None  # the symbolic graph's, where it differs
     execution_order: list[str] | None = None  # Keras' call order, where it mattered
+    schedule_key: tuple | None = field(default=None, repr=False, compare=False)  # what that order depends on
 
     def output_state(self, binding: Binding) -> TensorState:
         return state_of(self.nodes, binding)

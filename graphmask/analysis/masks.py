@@ -32,7 +32,6 @@ reports the running model (``MaskFlow.symbolic`` keeps the symbolic walk):
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 from typing import Any, Mapping
 
@@ -59,23 +58,43 @@ def infer_masks(g: SpecGraph) -> MaskFlow:
 
 
 def _infer_masks(g: SpecGraph) -> MaskFlow:
+    earlier = g.previous.analyses.get("masks") if g.previous is not None else None
     earlier_symbolic, earlier_runtime = _earlier_flows(g)
     g.previous = None  # used: let the earlier check go
     order = g.topological_order()
     symbolic = _walk(g, order, earlier=_Earlier(earlier_symbolic))
     if not any(_differs_at_runtime(f) for f in symbolic.values()):
         return MaskFlow(g, _spec_order(g, symbolic))
+    ran = key = None
     if any(f.info is not None and f.info.mask.facts.get("clears_input_masks") for f in symbolic.values()):
-        kg, outputs = build_keras_graph(g, symbolic, order)
-        ran = [n for n in execution_order(kg, outputs) if n in g.nodes]  # without the mask ops
+        key = _schedule_key(g, symbolic, order)
+        if earlier is not None and earlier.schedule_key == key:
+            ran = earlier.execution_order  # the same Keras graph: the same order
+        else:
+            kg, outputs = build_keras_graph(g, symbolic, order)
+            ran = [n for n in execution_order(kg, outputs) if n in g.nodes]  # without the mask ops
         scheduled = set(ran)
         # inputs first; nodes no output depends on never run: last, in any order
         order = [n for n in order if g.nodes[n].kind == "input"] + ran + [
             n for n in order if g.nodes[n].kind != "input" and n not in scheduled]
-    else:
-        ran = None
     runtime = _walk(g, order, _Runtime(symbolic), _Earlier(earlier_runtime))
-    return MaskFlow(g, _spec_order(g, runtime), symbolic=_spec_order(g, symbolic), execution_order=ran)
+    return MaskFlow(g, _spec_order(g, runtime), symbolic=_spec_order(g, symbolic), execution_order=ran,
+                    schedule_key=key)
+
+
+def _schedule_key(g: SpecGraph, symbolic: Mapping[str, NodeFlow], order: list[str]) -> tuple:
+    """Everything ``build_keras_graph`` reads, so that an equal key means the same Keras graph (and call order):
+    per node its wiring, its layer's entry, mask kinds and first argument (not its other arguments), whether it
+    has call keywords, which outputs carry a mask, and its inputs' masks' ranks and dtypes."""
+    nodes = []
+    for node_id in order:
+        flow = symbolic[node_id]
+        call = flow.call if flow.resolved is not None else None
+        nodes.append((node_id, _wiring(flow.node), flow.node.shares, bool(flow.node.call_kwargs),
+                      (id(call.info), call.symbolic_kinds, call.first_arg) if call is not None else None,
+                      tuple(t.mask is None for t in flow.outputs),
+                      tuple((t.mask.rank if t.mask is not None else -1, t.rank, t.int_ids) for t in flow.inputs)))
+    return tuple(nodes), tuple(binding.node for _, binding in g.outputs)
 
 
 def _earlier_flows(g: SpecGraph) -> tuple[Mapping[str, NodeFlow] | None, Mapping[str, NodeFlow] | None]:
@@ -107,8 +126,8 @@ class _Earlier:
         if (before is None or before.call is not call or len(before.inputs) != len(inputs)
                 or any(a is not b for a, b in zip(before.inputs, inputs)) or _wiring(before.node) != _wiring(node)):
             return None
-        flow = copy.copy(before)
-        flow.node, flow.inputs = node, inputs
+        flow = NodeFlow.__new__(NodeFlow)
+        flow.__dict__.update(before.__dict__, node=node, inputs=inputs)
         return flow
 
     def adopt(self, flow: NodeFlow) -> NodeFlow:
@@ -119,7 +138,12 @@ class _Earlier:
 
 
 def _wiring(node: Node) -> tuple:
-    return node.kind, node.scope, node.repeat, [(b.slot, b.node, b.index) for b in node.bindings]
+    """What a node's flow depends on of where it sits in the graph (kept on the node)."""
+    known = node.derived.get("wiring")
+    if known is None:
+        known = node.derived["wiring"] = (node.kind, node.scope, node.repeat,
+                                          tuple((b.slot, b.node, b.index) for b in node.bindings))
+    return known
 
 
 def _adopted(new: TensorState, old: TensorState) -> TensorState:

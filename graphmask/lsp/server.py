@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from graphmask import __version__
+from graphmask.checker import gc_paused
 from graphmask.diagnostics import Severity
 from graphmask.lsp.document import Analysis, Span, settings_for
 from graphmask.lsp.features import complete, hover
@@ -38,6 +39,7 @@ class GraphmaskServer(LanguageServer):
         self.timings: list[float] = []  # wall seconds of each check
         self.cpu_timings: list[float] = []  # this thread's CPU seconds: the wall time less waiting for a CPU
 
+    @gc_paused  # the young objects of a check are collected after its diagnostics are out, not before
     def analyse(self, uri: str) -> Analysis:
         document = self.workspace.get_text_document(uri)
         path = to_fs_path(uri) if uri.startswith("file:") else None

@@ -83,10 +83,11 @@ def read_text(path: str | os.PathLike, limits: Limits = Limits()) -> str:
     return text
 
 
-def load_text(text: str, file: str = "<string>", limits: Limits = Limits()) -> LoadResult:
-    """Parse and validate spec text. Never raises for bad input."""
+def load_text(text: str, file: str = "<string>", limits: Limits = Limits(),
+              earlier: SourceMap | None = None) -> LoadResult:
+    """Parse and validate spec text. Never raises for bad input.  ``earlier``: see ``parse_yaml``."""
     try:
-        data, source = parse_yaml(text, file, limits)
+        data, source = parse_yaml(text, file, limits, earlier)
     except YamlLoadError as exc:
         return LoadResult(None, [_at(exc.position, codes.GM101, exc.message, file, hint=exc.hint)])
     return validate_data(data, source, limits)

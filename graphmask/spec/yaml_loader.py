@@ -17,6 +17,7 @@ from typing import Any, Iterator
 import yaml
 
 from graphmask.spec.limits import Limits
+from graphmask.spec.yaml_chunks import Chunks, GiveUp, compose_in_chunks
 
 _TAGS_MAX = 100_000  # distinct (kind, value) pairs remembered; a hostile file can have millions
 
@@ -87,11 +88,15 @@ def _pos(node: yaml.Node | None) -> Position:
 
 
 class SourceMap:
-    """Answers where a value (or its key) sits in the YAML text."""
+    """Answers where a value (or its key) sits in the YAML text.
 
-    def __init__(self, file: str, root: yaml.Node | None):
+    ``chunks``: the parts of the text kept for the next read of the same document (``parse_yaml(earlier=)``).
+    """
+
+    def __init__(self, file: str, root: yaml.Node | None, chunks: Chunks | None = None):
         self.file = file
         self._root = root
+        self.chunks = chunks
 
     def _walk(self, path: tuple) -> tuple[yaml.Node | None, yaml.Node | None, int]:
         """Follow ``path``; return (key node, value node, steps resolved)."""
@@ -292,6 +297,26 @@ def _compose_unmeasured(text: str, limits: Limits) -> tuple[yaml.Node | None, An
         raise _Unusual from None
 
 
+def _read_in_chunks(text: str, file: str, limits: Limits, chunks: Chunks) -> tuple[Any, SourceMap] | None:
+    """``parse_yaml`` from the parts of the text (``yaml_chunks``), where composing is known to be harmless
+    (as for ``_compose_unmeasured``); None where the text must be read whole."""
+    if not _BOUNDED_COMPOSER or "*" in text or _node_bound(text) > limits.max_nodes:
+        return None
+    builder = _Builder(limits, measured=False)
+
+    def build(node: yaml.Node, depth: int) -> Any:
+        try:
+            return builder.build(node, depth)
+        except (YamlLoadError, _Unusual):
+            raise GiveUp from None
+
+    read = compose_in_chunks(text, chunks, lambda part: yaml.compose(part, Loader=_Loader), build)
+    if read is None or _graph_entries(read[0]) > limits.max_graph_nodes:
+        return None
+    root, data, kept = read
+    return data, SourceMap(file, root, kept)
+
+
 # What ``_measure`` does with each kind of event (stream and document events: skipped).
 _SCALAR, _ALIAS, _MAPPING, _SEQUENCE, _END, _SKIP = "scalar", "alias", "mapping", "sequence", "end", "skip"
 _EVENT_KINDS: dict[type, str] = {yaml.ScalarEvent: _SCALAR, yaml.AliasEvent: _ALIAS,
@@ -379,15 +404,22 @@ class _Builder:
         return result
 
 
-def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> tuple[Any, SourceMap]:
+def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits(),
+               earlier: SourceMap | None = None) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data plus its ``SourceMap``.
 
     Raises ``YamlLoadError`` for anything that is not a single, plain-data
-    YAML document within ``limits``.
+    YAML document within ``limits``.  ``earlier``: the source map of an earlier
+    read of the same document (an editor's last check), whose unchanged parts
+    are then not composed again (``yaml_chunks``); the result is the same.
     """
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise YamlLoadError(f"file is larger than the limit of {limits.max_bytes} bytes",
                             hint=limit_hint("--max-bytes"))
+    if earlier is not None:
+        read = _read_in_chunks(text, file, limits, earlier.chunks or Chunks())
+        if read is not None:
+            return read
     data = _MEASURE
     try:
         try:
@@ -424,7 +456,7 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits()) -> 
         column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
         raise YamlLoadError("text contains an unpaired surrogate, which is not valid Unicode",
                             Position(line, column)) from None
-    source = SourceMap(file, root)
+    source = SourceMap(file, root, Chunks() if earlier is not None else None)
     if root is None:
         return None, source
     if data is not _MEASURE:
