@@ -84,26 +84,41 @@ class ResultCache:
     def _entry(self, key: str) -> str:
         return os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json")
 
+    def _run_entry(self, paths: list[str]) -> str:
+        named = hashlib.sha256("\0".join([self.environment, *paths]).encode()).hexdigest()
+        return os.path.join(self.directory, f"v{FORMAT}", "runs", f"{named}.json")
+
     def get(self, key: str, file: str) -> list[Diagnostic] | None:
         """The diagnostics stored under ``key`` (now about ``file``), or None."""
+        entry = _read_json(self._entry(key))
         try:
-            with open(self._entry(key), "rb") as handle:
-                entry = json.loads(handle.read().decode("utf-8"))
-            if entry["key"] != key:
-                return None
-            return [Diagnostic(d["code"], d["message"], file=file, line=d["line"], column=d["column"],
-                               node=d["node"], severity=d["severity"], hint=d["hint"], path=tuple(d["path"]))
-                    for d in entry["diagnostics"]]
-        except (OSError, ValueError, KeyError, TypeError):  # absent, torn, or not ours: a miss
+            return _diagnostics(entry["diagnostics"], file) if entry["key"] == key else None
+        except (ValueError, KeyError, TypeError):  # torn, or not ours: a miss
             return None
+
+    def last_run(self, paths: list[str]) -> dict[str, list]:
+        """The stored diagnostics (as ``put`` writes them) of each file key of the last run over ``paths``:
+        a run over unchanged files then reads one entry instead of one per file."""
+        entry = _read_json(self._run_entry(paths))
+        try:
+            return {key: raw for key, raw in zip(entry["keys"], entry["files"], strict=True)
+                    if isinstance(key, str) and isinstance(raw, list)} if entry["paths"] == paths else {}
+        except (ValueError, KeyError, TypeError):
+            return {}
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
         """Store; never raises for a problem with the cache directory."""
-        entry = {"key": key, "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "file"}
-                                             for d in diagnostics]}
+        self._write(self._entry(key), {"key": key, "diagnostics": _stored(diagnostics)})
+
+    def put_run(self, paths: list[str], keys: list[str | None], results: list[CheckResult]) -> None:
+        self._write(self._run_entry(paths), {"paths": paths, "keys": keys,
+                                             "files": [_stored(r.diagnostics) for r in results]})
+
+    def _write(self, path: str, entry: dict) -> None:
         import tempfile
 
-        target = Path(self._entry(key))
+        target = Path(path)
+        key = target.stem
         tmp = None
         try:
             self._prepare(target.parent)
@@ -129,6 +144,23 @@ class ResultCache:
                     with open(self.directory / name, "x", encoding="utf-8") as handle:
                         handle.write(text)
         folder.mkdir(parents=True, exist_ok=True)
+
+
+def _read_json(path: str):
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError):  # absent or torn: a miss
+        return None
+
+
+def _stored(diagnostics: list[Diagnostic]) -> list[dict]:
+    return [{k: v for k, v in d.to_dict().items() if k != "file"} for d in diagnostics]
+
+
+def _diagnostics(stored: list[dict], file: str) -> list[Diagnostic]:
+    return [Diagnostic(d["code"], d["message"], file=file, line=d["line"], column=d["column"], node=d["node"],
+                       severity=d["severity"], hint=d["hint"], path=tuple(d["path"])) for d in stored]
 
 
 def read_key(cache: ResultCache, path: str, max_bytes: int) -> str | None:
@@ -165,9 +197,13 @@ def check_files_cached(paths: list[str], options, jobs: int | None, cache: Resul
     hit an internal error (GM000).
     """
     keys = [read_key(cache, p, options.limits.max_bytes) for p in paths]
+    last = cache.last_run(paths) if len(paths) > 1 else {}
     results: list[CheckResult | None] = []
     for path, key in zip(paths, keys):
-        hit = cache.get(key, path) if key is not None else None
+        hit = None
+        if key is not None:
+            stored = last.get(key)
+            hit = _diagnostics(stored, path) if stored is not None else cache.get(key, path)
         results.append(CheckResult(path, None, None, hit) if hit is not None else None)
     misses = [i for i, r in enumerate(results) if r is None]
     for i, result in zip(misses, check_files([paths[i] for i in misses], options, jobs)):
@@ -176,4 +212,8 @@ def check_files_cached(paths: list[str], options, jobs: int | None, cache: Resul
         if key is not None and not any(d.code == codes.GM000 for d in result.diagnostics) \
                 and read_key(cache, paths[i], options.limits.max_bytes) == key:
             cache.put(key, result.diagnostics)
+        else:
+            keys[i] = None  # not stored: not in the run's entry either
+    if len(paths) > 1 and (misses or any(key is not None and key not in last for key in keys)):
+        cache.put_run(paths, keys, results)  # type: ignore[arg-type]
     return results  # type: ignore[return-value]

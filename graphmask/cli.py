@@ -9,6 +9,7 @@ place that exits; it turns unexpected failures into GM000 (exit 2).
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import importlib
 import os
@@ -91,7 +92,7 @@ def entry() -> None:
     exit_process(main())
 
 
-# Modules whose atexit handlers must run (TensorFlow's, a coverage measurement).
+# Modules with work to do at exit (TensorFlow's handlers, a coverage measurement).
 _NEEDS_TEARDOWN = ("tensorflow", "keras", "coverage")
 
 
@@ -100,8 +101,11 @@ def exit_process(code: int) -> None:
 
     The teardown frees every object left and runs a last garbage collection over them: 0.8 s after
     checking a 10,000-node spec, whose graph and flow are all cycles by then.  (mypy ends the same way.)
+    Anything that runs at exit -- an ``atexit`` handler, a profiler or tracer, TensorFlow -- gets the
+    usual exit.
     """
-    if any(name in sys.modules for name in _NEEDS_TEARDOWN):
+    if (getattr(atexit, "_ncallbacks", lambda: 1)() or sys.getprofile() is not None or sys.gettrace() is not None
+            or any(name in sys.modules for name in _NEEDS_TEARDOWN)):
         sys.exit(code)
     try:
         sys.stdout.flush()

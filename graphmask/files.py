@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 
 from graphmask.atomic import is_temp_file
@@ -36,22 +37,44 @@ def discover(paths: list[str], patterns: tuple[str, ...] = SPEC_PATTERNS,
             seen.add(path)
             found.files.append(path)
 
+    matches = re.compile("|".join(f"(?:{fnmatch.translate(os.path.normcase(p))})" for p in patterns)).match
     for path in paths:
         if os.path.isdir(path):
-            walked = []
-            top = os.path.realpath(path)
-            for root, dirs, files in os.walk(path, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                walked.extend(os.path.join(root, f) for f in files
-                              if not f.startswith(".") and not is_temp_file(f)
-                              and any(fnmatch.fnmatch(f, p) for p in patterns)
-                              and _stays_inside(os.path.join(root, f), top))
-            for file in sorted(walked):
+            for file in sorted(_walk(path, matches)):
                 add(file)
         elif os.path.lexists(path):
             add(path)
         else:
             found.missing.append(path)
+    return found
+
+
+def _walk(path: str, matches) -> list[str]:
+    """The matching files under ``path``, as ``os.walk(path, followlinks=False)`` would list them (hidden
+    entries and a directory's symlinked subdirectories skipped), from one ``scandir`` per directory:
+    a directory entry says whether it is a link without another system call per file."""
+    top = os.path.realpath(path)
+    found, folders = [], [path]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                listed = list(entries)
+        except OSError:  # unreadable or gone: os.walk skips it too
+            continue
+        for entry in listed:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # e.g. a link to itself: a file, as os.walk has it (checking it says why it fails)
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink():
+                    folders.append(entry.path)
+            elif (matches(os.path.normcase(name)) and not is_temp_file(name)
+                  and (not entry.is_symlink() or _stays_inside(entry.path, top))):
+                found.append(entry.path)
     return found
 
 

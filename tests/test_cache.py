@@ -162,3 +162,41 @@ def test_special_files_are_never_cached(tmp_path, cli, cache_dir):
     code, out, _ = cli("check", tmp_path / "pipe.yaml", "--format", "json", "--no-config")
     assert _codes(out) == ["GM101"]
     assert not (cache_dir / "v1").exists()
+
+
+def test_a_run_over_unchanged_files_reads_one_entry(tmp_path, cli, cache_dir, monkeypatch):
+    """The last run over the same files is one entry: no per-file entry is opened, and an edited file is the
+    only one checked again (the others still come from that entry)."""
+    import graphmask.cache
+
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"m{i}.yaml").write_text(SPEC.replace("cached", f"cached{i}"), encoding="utf-8")
+    code, first, _ = cli("check", folder, "--format", "json", "--no-config")
+    assert code == 1 and len(list((cache_dir / "v1" / "runs").glob("*.json"))) == 1
+
+    def no_file_entry(self, key, file):
+        raise AssertionError("a per-file entry was read although the run's entry has it")
+
+    monkeypatch.setattr(graphmask.cache.ResultCache, "get", no_file_entry)
+    _analysis_forbidden(monkeypatch)
+    code, second, _ = cli("check", folder, "--format", "json", "--no-config")
+    assert code == 1 and json.loads(second) == json.loads(first)
+
+    monkeypatch.undo()
+    monkeypatch.setenv("GRAPHMASK_CACHE_DIR", str(cache_dir))
+    (folder / "m1.yaml").write_text(SPEC.replace("Flatten", "GlobalAveragePooling1D"), encoding="utf-8")
+    checked = []
+    check_path = graphmask.batch.check_path
+    monkeypatch.setattr(graphmask.batch, "check_path", lambda path, *a, **k: checked.append(path) or check_path(
+        path, *a, **k))
+    looked_up = []
+    get = graphmask.cache.ResultCache.get
+    monkeypatch.setattr(graphmask.cache.ResultCache, "get",
+                        lambda self, key, file: looked_up.append(file) or get(self, key, file))
+    code, third, _ = cli("check", folder, "--format", "json", "--no-config")
+    assert code == 1  # m0 and m2 still have their GM201
+    assert [os.path.basename(p) for p in checked] == [os.path.basename(p) for p in looked_up] == ["m1.yaml"]
+    assert "GM201" not in [d["code"] for d in json.loads(third) if d["file"].endswith("m1.yaml")]
+    assert len(list((cache_dir / "v1" / "runs").glob("*.json"))) == 1  # rewritten, not added to

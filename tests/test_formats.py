@@ -105,6 +105,23 @@ def test_json_format(cli, specs):
         ("warn.yaml", "GM108", 5, 3, "warning")]
 
 
+def test_json_text_is_json_dumps_with_an_indent_of_2():
+    """format_json writes the layout itself (json's indented encoder is pure Python and slow): it must be
+    json.dumps(..., indent=2)'s to the byte, for every rule's fixtures and for awkward strings."""
+    from graphmask.checker import check_path
+    from graphmask.report.json import format_json
+
+    fixtures = sorted((Path(__file__).parent / "data" / "rules").glob("*/*.yaml"))
+    results = [check_path(path) for path in fixtures]
+    awkward = Diagnostic("GM101", 'tab\t "quote" \\ é \u2028 \x00', file="ü.yaml", line=1, column=2,
+                         path=("a", "ß"))
+    results.append(CheckResult("ü.yaml", None, None, [awkward]))
+    expected = json.dumps([d.to_dict() for r in results for d in r.diagnostics], indent=2) + "\n"
+    assert sum(len(r.diagnostics) for r in results) > len(fixtures) // 2
+    assert format_json(results) == expected
+    assert format_json([]) == json.dumps([], indent=2) + "\n"
+
+
 # -- github --------------------------------------------------------------------------------
 
 
