@@ -58,7 +58,8 @@ def infer_masks(g: SpecGraph) -> MaskFlow:
 
 
 def _infer_masks(g: SpecGraph) -> MaskFlow:
-    earlier = g.previous.analyses.get("masks") if g.previous is not None else None
+    rechecked = g.previous is not None  # an editor's re-check: worth keeping what the next one may reuse
+    earlier = g.previous.analyses.get("masks") if rechecked else None
     earlier_symbolic, earlier_runtime = _earlier_flows(g)
     g.previous = None  # used: let the earlier check go
     order = g.topological_order()
@@ -67,8 +68,8 @@ def _infer_masks(g: SpecGraph) -> MaskFlow:
         return MaskFlow(g, _spec_order(g, symbolic))
     ran = key = None
     if any(f.info is not None and f.info.mask.facts.get("clears_input_masks") for f in symbolic.values()):
-        key = _schedule_key(g, symbolic, order)
-        if earlier is not None and earlier.schedule_key == key:
+        key = _schedule_key(g, symbolic, order) if rechecked else None
+        if key is not None and earlier is not None and earlier.schedule_key == key:
             ran = earlier.execution_order  # the same Keras graph: the same order
         else:
             kg, outputs = build_keras_graph(g, symbolic, order)

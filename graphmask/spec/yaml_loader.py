@@ -10,6 +10,7 @@ exist), duplicate keys are errors rather than silently overwritten, alias
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -22,28 +23,30 @@ from graphmask.spec.yaml_chunks import Chunks, GiveUp, compose_in_chunks
 _TAGS_MAX = 100_000  # distinct (kind, value) pairs remembered; a hostile file can have millions
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=_TAGS_MAX)
+def _tag(kind: type, value: Any, implicit: Any) -> str:
+    return _Base.resolve(_RESOLVER, kind, value, implicit)
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
     """The safe loader (libyaml's when available), remembering the tag each scalar resolves to.
 
     The composer asks the resolver for every node, and the resolver tries its
     regular expressions each time; a spec repeats a few hundred distinct
     scalars (``type``, ``Dense``, ``units``...) thousands of times. Without
-    path resolvers, the tag depends only on (kind, value, implicit).
+    path resolvers (the safe loader has none), the tag depends only on
+    (kind, value, implicit): ``resolve`` is a bounded cache of it, called
+    from libyaml's composer without running any Python code on a hit.
     """
 
-    _tags: dict[tuple, str] = {}
+    resolve = staticmethod(_tag)
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if self.yaml_path_resolvers:
-            return super().resolve(kind, value, implicit)
-        key = (kind, value, implicit)
-        tag = self._tags.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(self._tags) >= _TAGS_MAX:
-                self._tags.clear()
-            self._tags[key] = tag
-        return tag
+
+_RESOLVER = _Base("")  # the resolver's tables are the class's; this instance only carries them
+assert not _Loader.yaml_path_resolvers, "path resolvers make a tag depend on the node's path"
 
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
