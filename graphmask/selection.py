@@ -67,6 +67,11 @@ class Selection:
     def from_options(cls, select=None, ignore=None, strict: bool = False) -> Selection:
         return cls(parse_codes(select), parse_codes(ignore), bool(strict))
 
+    @property
+    def everything(self) -> bool:
+        """Every rule, as it is: applying it changes nothing."""
+        return not (self.select or self.ignore or self.strict)
+
     def enabled(self, code: str) -> bool:
         if code in ALWAYS_REPORTED:
             return True

@@ -36,6 +36,22 @@ outputs: [lstm]
     assert check_path(path).diagnostics == []
 
 
+def test_a_repeated_configuration_is_checked_at_every_node(write_spec):
+    """Clean layer configurations are remembered (a big spec repeats a few): one that is not clean is
+    reported wherever it is, and the same arguments with another input count are checked again."""
+    path = write_spec(HEADER + """\
+  - {id: a, type: Dense, args: {units: 4}, inputs: tokens}
+  - {id: b, type: Dense, args: {units: 4}, inputs: a}
+  - {id: c, type: Dense, args: {units: 4}, inputs: [a, b]}
+  - {id: d, type: Dense, args: {unit: 4}, inputs: c}
+  - {id: e, type: Dense, args: {unit: 4}, inputs: d}
+outputs: [e]
+""")
+    for _ in range(2):  # the second check finds the clean ones remembered
+        assert findings(path) == [("GM109", 8, 52), ("GM104", 9, 32), ("GM104", 9, 33), ("GM104", 10, 32),
+                                  ("GM104", 10, 33)]
+
+
 def test_gm101_yaml_syntax_error_has_parser_position(write_spec):
     path = write_spec(HEADER + "  - id: x\n    type: [Dense\n")
     (code, line, column), = findings(path)

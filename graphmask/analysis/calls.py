@@ -71,12 +71,26 @@ def layer_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
     return call
 
 
-def _shared_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
-    inner_info, inner_user_args = _inner(spec, info, node.args)
+def call_key(spec: Spec, node: Node, info: LayerInfo) -> tuple | None:
+    """What a node's call depends on -- its entry, wrapped layer's entry, arguments, call keywords and input
+    slots -- as a key (kept on the node); None for a value that cannot be keyed exactly."""
+    known = node.derived.get("call_key")
+    if known is not None and known[0] is info:
+        return known[1]
+    inner_info = _inner(spec, info, node.args)[0]
     try:
         key = (id(info), id(inner_info), frozen_key(node.args), frozen_key(node.call_kwargs),
                tuple(b.slot for b in node.bindings))
-    except TypeError:  # a value we cannot key on exactly: worked out every time
+    except TypeError:
+        key = None
+    node.derived["call_key"] = (info, key)
+    return key
+
+
+def _shared_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
+    inner_info, inner_user_args = _inner(spec, info, node.args)
+    key = call_key(spec, node, info)
+    if key is None:  # a value we cannot key on exactly: worked out every time
         return _make_call(node, info, inner_info, inner_user_args)
     if key in _CALLS:
         return _CALLS[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator, Mapping
 
-from graphmask.analysis.calls import layer_call
+from graphmask.analysis.calls import call_key, layer_call
 from graphmask.analysis.layers import layer_info, nested_layer, node_info, wrapper_args
 from graphmask import codes
 from graphmask.catalog import LayerInfo, load_catalog
@@ -48,9 +48,22 @@ def _check_layer(g: SpecGraph, node: Node) -> Iterator[Diagnostic]:
         yield g.diagnostic(codes.GM103, f"`{info.name}` is an abstract base class, not a layer you can use directly",
                            node.where + ("type",), node=node.id)
         return
-    yield from _check_args(g, info, node.args, node.where + ("args",), node.id)
-    yield from _check_inputs(g, node, info)
-    yield from _check_call_kwargs(g, node, info)
+    # A configuration found clean once is clean again (without custom layers, which a wrapped layer may name,
+    # it depends on nothing else): a big spec repeats a few thousand times, an editor re-checks on every edit.
+    key = call_key(g.spec, node, info) if not g.spec.custom_layers else None
+    if key is not None and key in _CLEAN:
+        return
+    found = [*_check_args(g, info, node.args, node.where + ("args",), node.id), *_check_inputs(g, node, info),
+             *_check_call_kwargs(g, node, info)]
+    if not found and key is not None:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[key] = info  # keeps the entries of the key's ids alive
+    yield from found
+
+
+_CLEAN: dict[tuple, LayerInfo] = {}
+_CLEAN_MAX = 16_384
 
 
 def _check_custom_names(g: SpecGraph) -> Iterator[Diagnostic]:

@@ -144,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
         from graphmask.keras.deep import deepen
 
         checked = deepen(checked, options)
-    results = [dataclasses.replace(r, diagnostics=selection.apply(r.diagnostics)) for r in checked]
+    results = checked if selection.everything else [
+        dataclasses.replace(r, diagnostics=selection.apply(r.diagnostics)) for r in checked]
     if not files:
         print("graphmask check: warning: no spec files found", file=sys.stderr)
     sys.stdout.write(_render(output_format, results, args))
