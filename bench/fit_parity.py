@@ -95,15 +95,18 @@ class Arm:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.fit_parity", "--arm", name, "--data", str(data),
              "--sizes", json.dumps(size), "--report-fd", str(write)],
-            cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=sys.stderr, pass_fds=(write,), text=True)
+            cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=2, pass_fds=(write,), text=True)  # its output on stderr
         os.close(write)
         self.reports = os.fdopen(read, "r")
 
     def take_turn(self) -> dict[str, Any]:
         """Let the arm compute until it hands the turn back: its report ("turn", or "done" with its numbers)."""
-        self.process.stdin.write(GO)
-        self.process.stdin.flush()
-        line = self.reports.readline()
+        try:
+            self.process.stdin.write(GO)
+            self.process.stdin.flush()
+            line = self.reports.readline()
+        except BrokenPipeError:
+            line = ""
         if not line:
             self.process.wait()
             raise RuntimeError(f"fit_parity: the {self.name} arm ended (exit {self.process.returncode}) "
@@ -122,7 +125,7 @@ def _lockstep(data: Path, size: dict[str, int]) -> dict[str, dict[str, Any]]:
     arms = {name: Arm(name, data, size) for name in ARMS}
     done: dict[str, dict[str, Any]] = {}
     try:
-        for round_ in range(size["epochs"] + 1):  # one round per epoch; a spare one to notice an arm that stalls
+        for round_ in range(size["epochs"] + 1):  # a round per epoch, and one to catch an arm that overruns
             for name in ARMS if round_ % 2 == 0 else ARMS[::-1]:
                 if name not in done:
                     report = arms[name].take_turn()
