@@ -220,7 +220,7 @@ def _section(quick: bool, size: dict[str, int], arms: dict[str, dict[str, Any]])
         "fit` that write overlaps the next epoch; here graphmask's arm waits for it before handing the turn back "
         f"(median wait {waited.median * 1000:.1f} ms), so that the next arm is not charged for it: counted against "
         f"graphmask, {paid.median * 1000:.1f} ms, {paid.median / g.median:.2%} of its epoch. Final training loss, "
-        "graphmask / arrays / tf.data: " + " / ".join(f"{losses[name]:.4f}" for name in ARMS) + ".")
+        "graphmask / arrays / tf.data: " + " / ".join(f"{losses[name]:.2e}" for name in ARMS) + ".")
     section.notes.append(
         "Where an epoch goes, graphmask / arrays / tf.data (medians): a step (batch start to batch start) "
         + " / ".join(f"{parts[n]['step_s'] * 1000:.2f}" for n in ARMS) + " ms; the rest of the epoch (its last "
