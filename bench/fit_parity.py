@@ -190,7 +190,8 @@ def _section(quick: bool, size: dict[str, int], arms: dict[str, dict[str, Any]])
     for baseline, label in BASELINES.items():
         h, h_cpu = Samples(wall[baseline][kept]), Samples(cpu[baseline][kept])
         on_wall, on_cpu = round_ratios(baseline, wall), round_ratios(baseline, cpu)
-        raw[baseline] = {"epoch_s": h.to_dict(), "epoch_cpu_s": h_cpu.to_dict(),
+        on_steps = round_ratios(baseline, {n: arms[n]["steps"] for n in ARMS})
+        raw[baseline] = {"epoch_s": h.to_dict(), "epoch_cpu_s": h_cpu.to_dict(), "step_round_ratio": on_steps.median,
                          "round_ratios": on_wall.values, "fit_over_handwritten": on_wall.median,
                          "cpu_round_ratios": on_cpu.values, "fit_over_handwritten_cpu": on_cpu.median,
                          "ratio_of_medians": g.median / h.median, "ratio_of_medians_cpu": g_cpu.median / h_cpu.median}
@@ -226,7 +227,9 @@ def _section(quick: bool, size: dict[str, int], arms: dict[str, dict[str, Any]])
         + " / ".join(f"{parts[n]['step_s'] * 1000:.2f}" for n in ARMS) + " ms; the rest of the epoch (its last "
         "step, the on_epoch_end callbacks, the next epoch's iterator) "
         + " / ".join(f"{parts[n]['rest_s'] * 1000:.0f}" for n in ARMS) + " ms (90th percentile "
-        + " / ".join(f"{parts[n]['rest_p90_s'] * 1000:.0f}" for n in ARMS) + " ms).")
+        + " / ".join(f"{parts[n]['rest_p90_s'] * 1000:.0f}" for n in ARMS) + " ms). The steps alone (an epoch's "
+        "first to last batch start), fit / hand-written, median over rounds: "
+        + ", ".join(f"{raw[b]['step_round_ratio']:.3f} against {b.replace('_', '.')}" for b in BASELINES) + ".")
     return section
 
 
