@@ -141,9 +141,9 @@ def _lockstep(data: Path, size: dict[str, int]) -> dict[str, dict[str, Any]]:
 
 def measure(quick: bool) -> Section:
     size = SIZES[quick]
-    folder = Path(tempfile.mkdtemp(prefix="fit_parity"))
-    np.savez(folder / "train.npz", **_data(size["samples"], size["steps"]))
-    arms = _lockstep(folder / "train.npz", size)
+    with tempfile.TemporaryDirectory(prefix="fit_parity") as folder:  # the data, graphmask's checkpoints and model
+        np.savez(Path(folder) / "train.npz", **_data(size["samples"], size["steps"]))
+        arms = _lockstep(Path(folder) / "train.npz", size)
     for r in range(size["epochs"]):
         print(f"[fit_parity] round {r + 1}/{size['epochs']}: " + ", ".join(
             f"{name} {arms[name]['times'][r]:.3f} s wall {arms[name]['cpu'][r]:.3f} s CPU" for name in ARMS),
