@@ -63,6 +63,12 @@ def test_gm101_python_tag_is_refused(write_spec):
     assert findings(path) == [("GM101", 6, 5)]
 
 
+@pytest.mark.parametrize("value", ["!!bool maybe", "!!int twelve", "!!float x"])
+def test_gm101_an_explicit_tag_on_a_value_it_cannot_read(write_spec, value):
+    path = write_spec(f"graphmask: {value}\nname: t\n")
+    assert findings(path) == [("GM101", 1, 12)]
+
+
 def test_gm101_duplicate_key(write_spec):
     path = write_spec(HEADER + "  - id: a\n    type: Dense\n    type: LSTM\noutputs: [a]\n")
     assert findings(path) == [("GM101", 8, 5)]

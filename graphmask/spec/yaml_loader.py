@@ -52,6 +52,9 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -359,6 +362,16 @@ class _Builder:
                 )
             if node.tag == _STR:  # what SafeConstructor.construct_yaml_str returns, without its dispatch
                 return node.value
+            if node.tag == _INT and _PLAIN_INT.match(node.value) and len(node.value) < 19:
+                return int(node.value)  # construct_yaml_int's answer for plain decimals (no 0-prefixed octal)
+            if node.tag == _BOOL:  # construct_yaml_bool's answer; an explicit `!!bool maybe` is none of them
+                value = _BOOLS.get(node.value.lower())
+                if value is None:
+                    raise YamlLoadError(f"bad scalar {_shorten(node.value)!r}: not a YAML boolean (true or false)",
+                                        _pos(node))
+                return value
+            if node.tag == _NULL:
+                return None
             try:
                 value = self._scalars.construct_object(node)
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
@@ -472,6 +485,7 @@ def parse_yaml(text: str, file: str = "<string>", limits: Limits = Limits(),
 
 
 _ScalarNode = yaml.ScalarNode
+_PLAIN_INT = re.compile(r"(?:0|[-+]?[1-9][0-9]*)\Z")  # a decimal YAML 1.1 reads as Python's int() does
 _MEASURE = object()  # parse_yaml: the data is still to be built (the text took the measured path)
 _INT64 = 2**63
 # An unquoted `id[k]` reference where a flow collection's `[` broke the parse.
