@@ -28,7 +28,7 @@ from pathlib import Path
 from bench import many_files
 from bench.report import Section, target
 from bench.specgen import spec_text
-from bench.stats import Samples, ratio
+from bench.stats import Samples
 
 REPO = Path(__file__).resolve().parent.parent
 RECHECK_GOAL_S = 0.010

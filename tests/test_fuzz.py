@@ -23,7 +23,6 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -8,7 +8,6 @@ refused with exit 2 and a message naming the file (and the .npz member).
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys

@@ -36,12 +36,12 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from graphmask.analysis.built_graph import build_keras_graph, mask_is_bound
-from graphmask.analysis.calls import layer_call
+from graphmask.analysis.calls import LayerCall, layer_call
 from graphmask.analysis.flow import (
     ALL_VALID, OPAQUE, RIGHT_PADDED, ROLES, UNKNOWN_LAYOUT, Layout, Mask, MaskFlow, NodeFlow, TensorState, state_of,
 )
 from graphmask.analysis.keras_schedule import execution_order
-from graphmask.analysis.layers import masked_value, node_info, resolve_mask, wrapped_layer
+from graphmask.analysis.layers import masked_value, node_info
 from graphmask.catalog.shapes import Shape
 from graphmask.catalog import LayerInfo, ResolvedMask, load_catalog
 from graphmask.catalog.mask import holds
@@ -122,7 +122,7 @@ class _Earlier:
     def __init__(self, flows: Mapping[str, NodeFlow] | None):
         self.flows = flows or {}
 
-    def reused(self, node: Node, call: Any, inputs: list[TensorState]) -> NodeFlow | None:
+    def reused(self, node: Node, call: LayerCall, inputs: list[TensorState]) -> NodeFlow | None:
         before = self.flows.get(node.id)
         if (before is None or before.call is not call or len(before.inputs) != len(inputs)
                 or any(a is not b for a, b in zip(before.inputs, inputs)) or _wiring(before.node) != _wiring(node)):

@@ -12,7 +12,6 @@ to be read: for them it loads for the checks) and the model trained.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if checked.spec.training is None:
         raise UsageError(f"{args.spec}: the spec has no `training:` section (see docs/training.md)")
     if any(d.severity is Severity.ERROR for d in checked.diagnostics) and not args.force:
-        print(f"graphmask fit: the spec has errors (fit with --force to train anyway)", file=sys.stderr)
+        print("graphmask fit: the spec has errors (fit with --force to train anyway)", file=sys.stderr)
         return 1
     paths = FitPaths(output)
     if args.resume:
