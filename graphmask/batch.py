@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 
 from graphmask import codes
 from graphmask.diagnostics import Diagnostic
+from graphmask.gcpause import paused_gc
 from graphmask.result import CheckResult
 from graphmask.spec.limits import Limits
 
@@ -67,7 +68,8 @@ def pool_pays(n_files: int, workers: int) -> bool:
 def check_path(path: str, limits: Limits, *, shared_custom_layers: Mapping[str, Any]) -> CheckResult:
     """``graphmask.checker.check_path``, imported on the first file actually checked:
     a run whose files all hit the result cache never loads the checker."""
-    from graphmask import checker
+    with paused_gc():  # the first file's import of the checker: many objects, no garbage
+        from graphmask import checker
 
     return checker.check_path(path, limits, shared_custom_layers=shared_custom_layers)
 

@@ -7,15 +7,14 @@ suppression that matched nothing is itself reported (GM901).
 
 from __future__ import annotations
 
-import functools
-import gc
 import os
-from typing import Callable, Mapping, TypeVar
+from typing import Callable, Mapping
 
 from graphmask import codes
 from graphmask.analysis.rules import check_masks
 from graphmask.analysis.structure import check_structure
 from graphmask.diagnostics import Diagnostic
+from graphmask.gcpause import gc_paused
 from graphmask.graph import SpecGraph, build_graph
 from graphmask.result import CheckResult
 from graphmask.spec.limits import Limits
@@ -26,32 +25,6 @@ Pass = Callable[[SpecGraph], list[Diagnostic]]
 
 
 PASSES: list[Pass] = [check_structure, check_masks]
-
-_F = TypeVar("_F", bound=Callable)
-
-
-def gc_paused(fn: _F) -> _F:
-    """Run ``fn`` with Python's cyclic garbage collector paused.
-
-    A check allocates many objects that live until it ends (YAML node tree,
-    spec models, graph, mask flow) and almost no reference cycles; every
-    collection of the oldest generation re-traverses all of them, which made
-    checking a big spec 2-3x slower and super-linear in its size. Reference
-    counting frees memory as usual; cycles wait for the next collection.
-    """
-
-    @functools.wraps(fn)
-    def paused(*args, **kwargs):
-        if not gc.isenabled():  # nested call, or the caller paused it
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused  # type: ignore[return-value]
-
 
 @gc_paused
 def check_spec(spec: Spec, file: str | None = None, load_diagnostics: list[Diagnostic] | None = None, *,

@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from graphmask import __version__
-from graphmask.checker import gc_paused
+from graphmask.gcpause import gc_paused
 from graphmask.diagnostics import Severity
 from graphmask.lsp.document import Analysis, Span, settings_for
 from graphmask.lsp.features import complete, hover
