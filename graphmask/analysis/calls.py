@@ -88,13 +88,12 @@ def call_key(spec: Spec, node: Node, info: LayerInfo) -> tuple | None:
 
 
 def _shared_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
-    inner_info, inner_user_args = _inner(spec, info, node.args)
     key = call_key(spec, node, info)
     if key is None:  # a value we cannot key on exactly: worked out every time
-        return _make_call(node, info, inner_info, inner_user_args)
+        return _make_call(spec, node, info)
     if key in _CALLS:
         return _CALLS[key]
-    call = _make_call(node, info, inner_info, inner_user_args)
+    call = _make_call(spec, node, info)
     if len(_CALLS) >= _CALLS_MAX:
         _CALLS.clear()
     _CALLS[key] = call  # keeps info and inner alive, so the ids in the key are never reused
@@ -108,8 +107,8 @@ def _inner(spec: Spec, info: LayerInfo, args: Mapping[str, Any]) -> tuple[LayerI
     return wrapped[1], wrapped[2]
 
 
-def _make_call(node: Node, info: LayerInfo, inner: LayerInfo | None,
-               inner_user_args: Mapping[str, Any] | None) -> LayerCall | None:
+def _make_call(spec: Spec, node: Node, info: LayerInfo) -> LayerCall | None:
+    inner, inner_user_args = _inner(spec, info, node.args)
     inner_args = None
     if inner_user_args is not None:
         inner_args = inner.effective_args(inner_user_args) if inner else dict(inner_user_args)

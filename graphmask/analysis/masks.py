@@ -281,26 +281,24 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     if info is None or any(t.opaque for t in inputs):
         return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
     static = runtime.symbolic.get(node.id) if runtime is not None else None
-    if static is not None and static.resolved is not None:
-        seen = runtime.seen(node, info)
-        if _unchanged(static, seen):
-            # Same input states and same output kinds as in the symbolic walk: the
-            # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
-            return static
-    call = static.call if static is not None and static.resolved is not None else layer_call(g.spec, node, info)
-    if call is None:
-        return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
-    if runtime is not None and not (static is not None and static.resolved is not None):
-        seen = runtime.seen(node, info)
-    reused = earlier.reused(node, call, seen if runtime is not None else inputs)
-    if reused is not None:
-        return reused
+    if static is not None and static.resolved is None:
+        static = None  # not analysed in the symbolic walk (then not now either): nothing to share
+    seen = runtime.seen(node, info) if runtime is not None else inputs  # the masks the call gets
+    if static is not None and _unchanged(static, seen):
+        # Same input states and same output kinds as in the symbolic walk: the
+        # outputs would be recomputed equal, so the node's symbolic flow is its runtime one.
+        return static
     # What the layer is (its resolved rule, wrapped layer, first argument) depends only on the spec:
     # the runtime walk changes only which masks it sees.
+    call = static.call if static is not None else layer_call(g.spec, node, info)
+    if call is None:
+        return NodeFlow(node, inputs=inputs, outputs=[OPAQUE])
+    reused = earlier.reused(node, call, seen)
+    if reused is not None:
+        return reused
+    inputs = seen
     flow = NodeFlow(node, inputs=inputs, first_arg=list(call.first_arg), resolved=call.resolved, info=info,
                     args=call.args, inner=call.inner, inner_args=call.inner_args, call=call)
-    if runtime is not None:
-        inputs = flow.inputs = seen
     kinds = call.runtime_kinds if runtime is not None else call.symbolic_kinds
     resolved = call.resolved
 
