@@ -275,6 +275,12 @@ def _graph_entries(root: yaml.Node) -> int:
                and isinstance(value, (yaml.MappingNode, yaml.SequenceNode)))
 
 
+def _composing_is_harmless(text: str, limits: Limits) -> bool:
+    """libyaml bounds the nesting, the text has no alias (nothing expands) and cannot hold more than
+    ``max_nodes`` nodes: composing it before measuring cannot crash or blow up (``_compose_unmeasured``)."""
+    return _BOUNDED_COMPOSER and "*" not in text and _node_bound(text) <= limits.max_nodes
+
+
 def _compose_unmeasured(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
     """The node tree and data of ``text``, composed by libyaml first and checked against the limits after.
 
@@ -287,7 +293,7 @@ def _compose_unmeasured(text: str, limits: Limits) -> tuple[yaml.Node | None, An
     caller takes the measured path from the start, so every refusal, and which
     one comes first, stays the measured path's.
     """
-    if not _BOUNDED_COMPOSER or "*" in text or _node_bound(text) > limits.max_nodes:
+    if not _composing_is_harmless(text, limits):
         raise _Unusual
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -306,7 +312,7 @@ def _compose_unmeasured(text: str, limits: Limits) -> tuple[yaml.Node | None, An
 def _read_in_chunks(text: str, file: str, limits: Limits, chunks: Chunks) -> tuple[Any, SourceMap] | None:
     """``parse_yaml`` from the parts of the text (``yaml_chunks``), where composing is known to be harmless
     (as for ``_compose_unmeasured``); None where the text must be read whole."""
-    if not _BOUNDED_COMPOSER or "*" in text or _node_bound(text) > limits.max_nodes:
+    if not _composing_is_harmless(text, limits):
         return None
     builder = _Builder(limits, measured=False)
 
