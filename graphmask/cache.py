@@ -92,9 +92,10 @@ class ResultCache:
         """The diagnostics stored under ``key`` (now about ``file``), or None."""
         entry = _read_json(self._entry(key))
         try:
-            return _diagnostics(entry["diagnostics"], file) if entry["key"] == key else None
-        except (ValueError, KeyError, TypeError):  # torn, or not ours: a miss
+            ours = entry["key"] == key
+        except (KeyError, TypeError):  # not ours: a miss
             return None
+        return _diagnostics(entry.get("diagnostics"), file) if ours else None
 
     def last_run(self, paths: list[str]) -> dict[str, list]:
         """The stored diagnostics (as ``put`` writes them) of each file key of the last run over ``paths``:
@@ -158,9 +159,13 @@ def _stored(diagnostics: list[Diagnostic]) -> list[dict]:
     return [{k: v for k, v in d.to_dict().items() if k != "file"} for d in diagnostics]
 
 
-def _diagnostics(stored: list[dict], file: str) -> list[Diagnostic]:
-    return [Diagnostic(d["code"], d["message"], file=file, line=d["line"], column=d["column"], node=d["node"],
-                       severity=d["severity"], hint=d["hint"], path=tuple(d["path"])) for d in stored]
+def _diagnostics(stored, file: str) -> list[Diagnostic] | None:
+    """The diagnostics ``_stored`` wrote, now about ``file``; None for anything else (a miss)."""
+    try:
+        return [Diagnostic(d["code"], d["message"], file=file, line=d["line"], column=d["column"], node=d["node"],
+                           severity=d["severity"], hint=d["hint"], path=tuple(d["path"])) for d in stored]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def read_key(cache: ResultCache, path: str, max_bytes: int) -> str | None:
@@ -202,8 +207,8 @@ def check_files_cached(paths: list[str], options, jobs: int | None, cache: Resul
     for path, key in zip(paths, keys):
         hit = None
         if key is not None:
-            stored = last.get(key)
-            hit = _diagnostics(stored, path) if stored is not None else cache.get(key, path)
+            hit = _diagnostics(last[key], path) if key in last else None
+            hit = hit if hit is not None else cache.get(key, path)
         results.append(CheckResult(path, None, None, hit) if hit is not None else None)
     misses = [i for i, r in enumerate(results) if r is None]
     for i, result in zip(misses, check_files([paths[i] for i in misses], options, jobs)):

@@ -114,6 +114,24 @@ def test_a_corrupt_entry_is_a_miss(write_spec, cli, cache_dir):
     assert json.loads(entries[0].read_text())["diagnostics"]  # rewritten whole
 
 
+def test_an_entry_in_our_shape_with_wrong_contents_is_a_miss(tmp_path, cli, cache_dir):
+    """JSON that parses but does not hold what the cache wrote (a file's or the run's entry): checked again."""
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"m{i}.yaml").write_text(SPEC.replace("cached", f"cached{i}"), encoding="utf-8")
+    _, first, _ = cli("check", folder, "--format", "json", "--no-config")
+    run = next((cache_dir / "v1" / "runs").glob("*.json"))
+    files = [p for p in (cache_dir / "v1").rglob("*.json") if p.parent.name != "runs"]
+    stored = json.loads(run.read_text())
+    for bad in ([{"code": "GM201"}], [{**d, "code": "GM999"} for d in stored["files"][0]], {"not": "a list"}):
+        run.write_text(json.dumps({**stored, "files": [bad] * len(stored["files"])}))
+        key = json.loads(files[0].read_text())["key"]
+        files[0].write_text(json.dumps({"key": key}))  # ours, without its diagnostics
+        code, out, _ = cli("check", folder, "--format", "json", "--no-config")
+        assert code == 1 and json.loads(out) == json.loads(first)
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user")
 def test_a_read_only_cache_directory_does_not_fail_the_check(write_spec, cli, cache_dir):
     spec = write_spec(SPEC)
