@@ -26,16 +26,27 @@ inputs:
   b: {shape: [null], dtype: int32, pad_value: 0, padding: post}
 layers:
 """
-# name -> (a's padding side, a's pad value, the layers, whether Keras's right-padding check rejects the LSTM's mask)
-CASES = {
-    # Concatenate(axis=1) of two right-padded masked sequences: [1,1,0,1,1,1,0]
-    "concat_time_axis": ("post", 0, """\
+# Two masked embeddings joined along time, into an LSTM.
+TIME_CONCAT = """\
   - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
   - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: b}
   - {id: cat, type: Concatenate, args: {axis: 1}, inputs: [ea, eb]}
   - {id: rnn, type: LSTM, args: {units: 3}, inputs: cat}
 outputs: [rnn]
-""", True),
+"""
+# An LSTM on a's masked embedding, beside b's unmasked embedding pooled.
+MASKED_RNN_BESIDE_POOL = """\
+  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
+  - {id: rnn, type: LSTM, args: {units: 3}, inputs: ea}
+  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: b}
+  - {id: pool, type: GlobalAveragePooling1D, inputs: eb}
+  - {id: out, type: Concatenate, inputs: [rnn, pool]}
+outputs: [out]
+"""
+# name -> (a's padding side, a's pad value, the layers, whether Keras's right-padding check rejects the LSTM's mask)
+CASES = {
+    # Concatenate(axis=1) of two right-padded masked sequences: [1,1,0,1,1,1,0]
+    "concat_time_axis": ("post", 0, TIME_CONCAT, True),
     # Embedding -> Masking(0) on left-padded ids: vectors are never all 0, the mask is all True
     "masking_after_embedding": ("pre", 0, """\
   - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: a}
@@ -46,14 +57,7 @@ outputs: [rnn]
   - {id: out, type: Concatenate, inputs: [rnn, pool]}
 outputs: [out]
 """, False),
-    "left_padded_ids": ("pre", 0, """\
-  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
-  - {id: rnn, type: LSTM, args: {units: 3}, inputs: ea}
-  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: b}
-  - {id: pool, type: GlobalAveragePooling1D, inputs: eb}
-  - {id: out, type: Concatenate, inputs: [rnn, pool]}
-outputs: [out]
-""", True),
+    "left_padded_ids": ("pre", 0, MASKED_RNN_BESIDE_POOL, True),
     # concatenation along the features keeps right padding
     "concat_feature_axis": ("post", 0, """\
   - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
@@ -63,14 +67,7 @@ outputs: [out]
 outputs: [rnn]
 """, False),
     # a is padded with 7, Embedding(mask_zero) looks for 0 (GM206): the mask marks no step, all True
-    "mask_value_differs": ("pre", 7, """\
-  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
-  - {id: rnn, type: LSTM, args: {units: 3}, inputs: ea}
-  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4}, inputs: b}
-  - {id: pool, type: GlobalAveragePooling1D, inputs: eb}
-  - {id: out, type: Concatenate, inputs: [rnn, pool]}
-outputs: [out]
-""", False),
+    "mask_value_differs": ("pre", 7, MASKED_RNN_BESIDE_POOL, False),
     # along the features, an unmasked part counts as all True and the parts are ORed: all True (GM204)
     "feature_concat_with_unmasked": ("pre", 0, """\
   - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
@@ -80,13 +77,7 @@ outputs: [out]
 outputs: [rnn]
 """, False),
     # along time, a first part whose mask marks no step (pad 7, mask id 0) leaves no padding in the middle
-    "time_concat_after_unmarked_mask": ("post", 7, """\
-  - {id: ea, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: a}
-  - {id: eb, type: Embedding, args: {input_dim: 50, output_dim: 4, mask_zero: true}, inputs: b}
-  - {id: cat, type: Concatenate, args: {axis: 1}, inputs: [ea, eb]}
-  - {id: rnn, type: LSTM, args: {units: 3}, inputs: cat}
-outputs: [rnn]
-""", False),
+    "time_concat_after_unmarked_mask": ("post", 7, TIME_CONCAT, False),
     # MultiHeadAttention clears bi[0]'s mask when the model runs, before the concatenation reads it, yet
     # the LSTM's mask= was bound when the model was built, from both right-padded parts: not right-padded
     "bound_before_attention_clears": ("post", 0, """\
