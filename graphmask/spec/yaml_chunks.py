@@ -39,6 +39,7 @@ class GiveUp(Exception):
     """Raised by the ``build`` callable for a value it refuses: the whole read reports it."""
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_STR = "tag:yaml.org,2002:str"
 
 
 class Chunks:
@@ -69,7 +70,7 @@ def compose_in_chunks(text: str, chunks: Chunks, compose: Callable[[str], Any],
         (key_node, value_node), value, mapping = pair
         start = start or mapping.start_mark  # where the whole text's mapping starts
         key = key_node.value
-        if key_node.tag != "tag:yaml.org,2002:str" or key in data:
+        if key_node.tag != _STR or key in data:
             return None  # a key that is not a plain name, or a duplicate: the whole read reports it
         pairs.append((key_node, value_node))
         data[key] = value
@@ -99,14 +100,13 @@ def _entry(lines: list[str], first: int, last: int, chunks: Chunks, kept: Chunks
     head = next(i for i in range(first, last) if _ENTRY.match(lines[i]))
     items = _items(lines, head + 1, last) if _LAYERS.match(lines[head]) else None
     if not items:
-        part = _part(lines, first, last, chunks, kept, compose, build, depth=0)
-        if part is None or not isinstance(part[0], yaml.MappingNode) or len(part[0].value) != 1:
+        part = _one_entry(_part(lines, first, last, chunks, kept, compose, build, depth=0))
+        if part is None:
             return None
-        (key_node, value_node), = part[0].value
         (value,) = part[1].values()
-        return (key_node, value_node), value, part[0]
-    header = _part(lines, first, head + 1, chunks, kept, compose, build, depth=0)
-    if header is None or not isinstance(header[0], yaml.MappingNode) or len(header[0].value) != 1:
+        return part[0].value[0], value, part[0]
+    header = _one_entry(_part(lines, first, head + 1, chunks, kept, compose, build, depth=0))
+    if header is None:
         return None
     nodes, values = [], []
     for start, end in items:
@@ -118,6 +118,13 @@ def _entry(lines: list[str], first: int, last: int, chunks: Chunks, kept: Chunks
     sequence = yaml.SequenceNode(_SEQ, [n.value[0] for n in nodes], nodes[0].start_mark, nodes[-1].end_mark,
                                  flow_style=False)
     return (header[0].value[0][0], sequence), values, header[0]
+
+
+def _one_entry(part: Part | None) -> Part | None:
+    """``part`` if it composed to a mapping of one entry (what a top-level entry read alone must be)."""
+    if part is None or not isinstance(part[0], yaml.MappingNode) or len(part[0].value) != 1:
+        return None
+    return part
 
 
 def _items(lines: list[str], first: int, last: int) -> list[tuple[int, int]] | None:
