@@ -60,7 +60,7 @@ def mask_receivers(node: Node, info: LayerInfo) -> tuple[list[int], bool]:
     return receivers, bool(explicit)
 
 
-def mask_readers(node: Node, info: LayerInfo, first_arg: tuple[int, ...]) -> list[int]:
+def mask_readers(node: Node, info: LayerInfo, first_arg: list[int]) -> list[int]:
     """The bindings whose mask the call reads when they carry one, whether or not they do.
 
     The first argument's tensors (the ``mask=`` a single-argument call is

@@ -125,45 +125,23 @@ OPAQUE = TensorState(opaque=True)
 class NodeFlow:
     """The mask facts of one node, as ``graphmask explain`` shows them.
 
-    ``call`` (and what it gives: ``info``, ``resolved``, ``args``, ``first_arg``)
-    is set for every layer the pass could analyse; ``inner`` and ``inner_args``
-    for a wrapper whose wrapped layer is known (Bidirectional, TimeDistributed).
+    ``info``, ``resolved``, ``args`` and ``first_arg`` are set for every layer
+    the pass could analyse; ``inner`` and ``inner_args`` for a wrapper whose
+    wrapped layer is known (Bidirectional, TimeDistributed).
     """
 
     node: Node
     inputs: list[TensorState] = field(default_factory=list)
     outputs: list[TensorState] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    first_arg: list[int] = field(default_factory=list)  # indices into inputs that form the first call argument
     gets_mask: bool = False  # call() is handed a mask (mask= or <arg>_mask=), by Keras's call-argument rule
-    call: LayerCall | None = field(default=None, repr=False)  # what the layer is, from the spec alone
-
-    @property
-    def info(self) -> LayerInfo | None:
-        return self.call.info if self.call is not None else None
-
-    @property
-    def resolved(self) -> ResolvedMask | None:
-        return self.call.resolved if self.call is not None else None
-
-    @property
-    def args(self) -> Mapping[str, Any]:
-        """Constructor args, defaults merged in."""
-        return self.call.args if self.call is not None else {}
-
-    @property
-    def first_arg(self) -> tuple[int, ...]:
-        """Indices into ``inputs`` that form the call's first argument."""
-        return self.call.first_arg if self.call is not None else ()
-
-    @property
-    def inner(self) -> LayerInfo | None:
-        """The wrapped layer's entry."""
-        return self.call.inner if self.call is not None else None
-
-    @property
-    def inner_args(self) -> Mapping[str, Any] | None:
-        """The wrapped layer's args, defaults merged in."""
-        return self.call.inner_args if self.call is not None else None
+    resolved: ResolvedMask | None = None
+    info: LayerInfo | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)  # constructor args, defaults merged in
+    inner: LayerInfo | None = None  # the wrapped layer's entry
+    inner_args: Mapping[str, Any] | None = None  # the wrapped layer's args, defaults merged in
+    call: "LayerCall | None" = field(default=None, repr=False)  # all of the above, as one configuration
 
     @property
     def id(self) -> str:

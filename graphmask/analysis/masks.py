@@ -297,7 +297,8 @@ def _layer_flow(g: SpecGraph, node: Node, flows: dict[str, NodeFlow], runtime: _
     if reused is not None:
         return reused
     inputs = seen
-    flow = NodeFlow(node, inputs=inputs, call=call)
+    flow = NodeFlow(node, inputs=inputs, first_arg=list(call.first_arg), resolved=call.resolved, info=info,
+                    args=call.args, inner=call.inner, inner_args=call.inner_args, call=call)
     kinds = call.runtime_kinds if runtime is not None else call.symbolic_kinds
     resolved = call.resolved
 
